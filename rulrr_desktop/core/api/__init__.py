@@ -1,0 +1,1 @@
+"""The Rulrr API client (see client.py); errors in errors.py."""

@@ -1,0 +1,128 @@
+"""Rulrr's data model as the app sends it: orders, customers, the store profile.
+
+Money is held as an int of minor units (cents) and sent as a string, as Rulrr documents; times are aware
+datetimes, sent as ISO-8601 UTC with milliseconds and a `Z`. These types are what mapping produces, what
+the ledger hashes and what the API client sends, so that all three agree by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-06-28T14:03:00.000Z`: the one timestamp format Rulrr takes."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime cannot be sent: its zone is unknown")
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in (None, "", [], {})}
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone_number: str = ""          # E.164, or empty
+    created_at: datetime | None = None
+
+    def key(self) -> str:
+        """What identifies a customer across sources: the POS id, else the email, else the phone."""
+        return self.customer_id or self.email.lower() or self.phone_number
+
+    def to_api(self) -> dict[str, Any]:
+        """The `customer` object inside an order body."""
+        return _drop_empty({"customerId": self.customer_id, "firstName": self.first_name,
+                            "lastName": self.last_name, "email": self.email, "phoneNumber": self.phone_number})
+
+    def csv_row(self) -> list[str]:
+        """A row of the customer-list upload (see CUSTOMER_CSV_HEADER)."""
+        return [self.customer_id, self.first_name, self.last_name, self.email, self.phone_number,
+                iso_utc(self.created_at) if self.created_at else ""]
+
+
+CUSTOMER_CSV_HEADER = ["customerId", "firstName", "lastName", "email", "phoneNumber", "createdAt"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    name: str
+    quantity: str                   # a decimal string as the POS gave it, e.g. "2" or "0.5"
+    price: int                      # the line's total in minor units (quantity × unit price, after discounts)
+    sku: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        qty: Any = self.quantity
+        try:
+            qty = int(self.quantity) if float(self.quantity).is_integer() else self.quantity
+        except ValueError:
+            pass
+        return _drop_empty({"name": self.name, "sku": self.sku, "quantity": qty, "price": str(self.price)})
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    order_id: str
+    order_date: datetime            # aware
+    total: int                      # minor units; negative for a refund
+    currency: str                   # ISO 4217
+    type: str = "sale"              # "sale" | "refund"
+    customer: Customer | None = None
+    items: tuple[OrderItem, ...] = ()
+    where: str = ""                 # where it was read ("items.csv:17", "Document:42"); never sent
+
+    def to_api(self) -> dict[str, Any]:
+        """The body of POST /v1/orders."""
+        body: dict[str, Any] = {
+            "orderId": self.order_id,
+            "orderDate": iso_utc(self.order_date),
+            "orderTotal": str(self.total),
+            "currency": self.currency,
+            "type": self.type,
+        }
+        if self.customer is not None and self.customer.to_api():
+            body["customer"] = self.customer.to_api()
+        if self.items:
+            body["items"] = [item.to_api() for item in self.items]
+        return body
+
+    def content_hash(self) -> str:
+        """A stable hash of what would be sent, so the ledger can tell a changed order from a re-read one."""
+        raw = json.dumps(self.to_api(), sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+STORE_FIELDS = ("storeName", "storeAddress", "storeCountryCode", "storeCity", "storeState",
+                "storePostalCode", "storePhoneNumber", "storeCurrency")
+STORE_REQUIRED = ("storeName", "storeAddress", "storeCountryCode")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreProfile:
+    """The body of PUT /v1/stores, keyed by Rulrr's field names. `timezone` is ours and never sent."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    timezone: str = ""
+
+    def missing(self) -> list[str]:
+        return [name for name in STORE_REQUIRED if not self.fields.get(name)]
+
+    def to_api(self) -> dict[str, str]:
+        return {k: v for k, v in self.fields.items() if k in STORE_FIELDS and v}
+
+    @property
+    def currency(self) -> str:
+        return self.fields.get("storeCurrency", "")
+
+    @property
+    def country(self) -> str:
+        return self.fields.get("storeCountryCode", "")
