@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -63,9 +64,10 @@ class OrderItem:
     def to_api(self) -> dict[str, Any]:
         qty: Any = self.quantity
         try:
-            qty = int(self.quantity) if float(self.quantity).is_integer() else self.quantity
-        except ValueError:
-            pass
+            exact = Decimal(self.quantity)
+            qty = int(exact) if exact == exact.to_integral_value() else float(exact)
+        except (InvalidOperation, ValueError):
+            pass  # the sandbox/Rulrr will name the field; mapping should not produce this
         return _drop_empty({"name": self.name, "sku": self.sku, "quantity": qty, "price": str(self.price)})
 
 
