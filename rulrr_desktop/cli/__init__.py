@@ -24,6 +24,7 @@ COMMANDS = {
     "status": "status_cmd",
     "presets": "presets_cmd",
     "preview": "preview_cmd",
+    "selftest-webview": "selftest_cmd",
 }
 
 
