@@ -1,0 +1,88 @@
+"""`rulrr-desktop selftest-webview URL`: loads a page in the app's web engine and reports what it rendered.
+
+Why: the Connect page only works if the installed build carries QtWebEngine's helper process, resources and
+locales. This diagnostic proves it on any machine (support can ask a store to run it; the packaging tests run
+it against the sandbox in the frozen build). It prints one JSON line and exits 0 only when the page loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+HELP = "diagnostics: check that the built-in web view can load and render a page (prints one JSON line)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("url", help="the page to load, e.g. the Connect page")
+    parser.add_argument("--png", help="also save what the web view painted to this PNG file")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the page (default 60)")
+
+
+def run(args) -> int:
+    # Qt is imported here, not at module level: the other commands never pay for it.
+    from PySide6.QtCore import QTimer, QUrl
+    from PySide6.QtWebEngineCore import QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    profile = QWebEngineProfile()  # off the record: nothing is written to disk
+    view = QWebEngineView(profile)
+    view.resize(900, 700)
+    report: dict = {"url": args.url, "ok": False}
+    started = time.monotonic()
+
+    def finish(code: int) -> None:
+        report["seconds"] = round(time.monotonic() - started, 3)
+        print(json.dumps(report), flush=True)
+        app.exit(code)
+
+    def on_page_facts(facts_json) -> None:
+        report.update(json.loads(facts_json or "{}"))
+        if args.png:
+            image = view.grab().toImage()
+            report["png_saved"] = bool(image.save(args.png))
+            report["painted_colours"] = _distinct_colours(image)
+        finish(0 if report["ok"] else 1)
+
+    def on_loaded(ok: bool) -> None:
+        report["ok"] = bool(ok)
+        if not ok:
+            finish(1)
+            return
+        script = ("JSON.stringify({title: document.title,"
+                  " text_chars: (document.body ? document.body.innerText.length : 0)})")
+        # Let the compositor paint one more frame before the page is inspected and grabbed.
+        QTimer.singleShot(200, lambda: view.page().runJavaScript(script, 0, on_page_facts))
+
+    def on_timeout() -> None:
+        report["error"] = f"the page did not load within {args.timeout:g} s"
+        finish(1)
+
+    view.loadFinished.connect(on_loaded)
+    watchdog = QTimer(singleShot=True, interval=int(args.timeout * 1000))
+    watchdog.timeout.connect(on_timeout)
+    watchdog.start()
+    view.show()
+    view.load(QUrl(args.url))
+    code = app.exec()
+    watchdog.stop()
+    # The page must go before its profile, or Chromium complains (and may crash) at exit.
+    view.close()
+    del view
+    del profile
+    return code
+
+
+def _distinct_colours(image, limit: int = 16) -> int:
+    """How many different colours a coarse sample of the image holds (1 means a blank view)."""
+    seen: set[int] = set()
+    width, height = image.width(), image.height()
+    for y in range(0, height, max(1, height // 40)):
+        for x in range(0, width, max(1, width // 40)):
+            seen.add(image.pixel(x, y))
+            if len(seen) >= limit:
+                return len(seen)
+    return len(seen)
