@@ -123,3 +123,11 @@ class ProtocolError(RulrrError):
 
     title = "Rulrr answered something unexpected"
     action = "Try again later. If it keeps happening, update Rulrr Desktop."
+
+
+class UploadUrlExpired(NotFound):
+    """The single-use, 15-minute upload URL for the customer list was already used or ran out of time."""
+
+    title = "The customer list upload link expired"
+    action = "Nothing to do: the app asks Rulrr for a new link and uploads again."
+    retryable = True
