@@ -1,0 +1,581 @@
+"""The SyncEngine: reads what is new in the POS export, then delivers every order to Rulrr exactly once.
+
+A pass (`run_once`): read new records through the mapping pipeline into the ledger (each batch and its cursor in
+one transaction); PUT the store profile if it changed; upload the customer list if its content changed; then
+deliver orders. Exactly-once without an idempotency key rests on three rules:
+  1. an order is durably `in_flight` before its POST leaves (claimed in batches, one fsynced transaction);
+  2. an order whose outcome was not seen (crash, timeout, reset, lost answer) is settled with
+     GET /v1/orders?orderId= before it is ever sent again: found → delivered, 404 → pending;
+  3. only a certain "not delivered" (connection refused, 400/403/429/503) sends it back to pending.
+Requests run concurrently (an AIMD window, see sync_pacing) over one keep-alive pool (sync_http); failures are
+retried with jittered back-off per order, so they never block the orders behind them. A 403 gets one token
+refresh; if that fails the pass stops with NotAuthorised ("Reconnect to Rulrr") and nothing is lost.
+
+No Qt here: progress goes to a plain callback, so the CLI draws a bar and the UI adapts it to a signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import heapq
+import json
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Iterable, Protocol
+
+from rulrr_desktop.core.api.errors import (NetworkError, NotAuthorised, OutcomeUnknown, RateLimited, RulrrError,
+                                           ServerError, ValidationFailed)
+from rulrr_desktop.core.config import AppPaths, Settings
+from rulrr_desktop.core.errors import AppError
+from rulrr_desktop.core.ledger import Claim, Counts, Ledger, Outcome
+from rulrr_desktop.core.redact import redact
+from rulrr_desktop.core.sync_http import OrderPoster
+from rulrr_desktop.core.sync_pacing import AimdWindow, backoff_delay
+
+log = logging.getLogger(__name__)
+
+
+class TokenSource(Protocol):
+    """What the engine needs from `core.tokens.TokenManager`."""
+
+    def access_token(self) -> str: ...
+
+    def refresh_after_forbidden(self, rejected_token: str | None = None) -> str: ...
+
+
+class StoreProfileRefused(AppError):
+    title = "Rulrr refused the store profile"
+    action = "Open Settings → Store and correct it."
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """A snapshot for the progress bar / tray. Counts are over the whole ledger; `sent` is this pass."""
+
+    phase: str                 # "reading" | "profile" | "customers" | "sending" | "waiting" | "done"
+    delivered: int = 0
+    pending: int = 0           # not delivered yet (includes in flight)
+    quarantined: int = 0
+    sent: int = 0              # delivered during this pass
+    total: int = 0             # sent + pending at this moment: what this pass is working through
+    rate: float = 0.0          # orders per second, recent
+    eta_s: float | None = None
+    concurrency: int = 0
+    read: int = 0              # records read from the source this pass
+
+
+@dataclass
+class SyncReport:
+    """What one pass did, and what is left."""
+
+    read: int = 0               # new orders recorded from the source
+    updated: int = 0            # not-yet-sent orders the source changed (the new version will be sent)
+    changed: int = 0            # already-sent orders the source changed (noted; Rulrr has no update endpoint)
+    delivered: int = 0          # delivered during this pass
+    duplicates_reported: int = 0  # Rulrr said "duplicate" (should stay 0: we never resend blindly)
+    settled_found: int = 0      # unknown outcomes that turned out delivered
+    settled_missing: int = 0    # unknown outcomes that turned out not delivered
+    rejected: int = 0           # orders Rulrr refused during this pass
+    store_profile_sent: bool = False
+    customers_uploaded: bool = False
+    counts: Counts = field(default_factory=Counts)
+    started_at: float = 0.0
+    duration_s: float = 0.0
+    stopped: bool = False       # the stop event ended the pass early
+    error: AppError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """CONTRACT.md: 0 all delivered, 5 some rows quarantined as invalid, 6 Rulrr unreachable / not authorised."""
+        if isinstance(self.error, RulrrError) and not isinstance(self.error, ValidationFailed):
+            return 6
+        if self.counts.quarantined or isinstance(self.error, (StoreProfileRefused, ValidationFailed)):
+            return 5
+        return 0
+
+    @property
+    def orders_per_s(self) -> float:
+        return self.delivered / self.duration_s if self.duration_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Tunables (tests shorten them)."""
+
+    request_timeout_s: float = 30.0
+    settle_delay_s: float = 2.0          # wait this long before asking Rulrr about an unknown outcome
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 60.0
+    unreachable_after_s: float = 30.0    # a pass gives up (exit 6) after this long without any success ...
+    unreachable_failures: int = 8        # ... and at least this many failed requests in a row
+    claim_min: int = 64
+    flush_every_s: float = 0.05
+    progress_every_s: float = 0.2
+    read_batch_size: int = 5000
+
+
+class SyncEngine:
+    """Delivers one profile's orders. Not thread-safe: one pass at a time (the UI runs it in a worker thread).
+
+    `tokens`: a TokenManager (access_token(), refresh_after_forbidden()).
+    `client_factory(access_token)`: a core.api.RulrrClient for the store profile and the customer list.
+    `pipeline_factory(settings)`: a core.pipeline.Pipeline (batches(cursor), store_profile(), mapping_fingerprint).
+    `progress(SyncProgress)`: called from the engine's thread, at most every `progress_every_s`.
+    """
+
+    def __init__(self, settings: Settings, paths: AppPaths, *, tokens: TokenSource,
+                 client_factory: Callable[[str], Any] | None = None,
+                 pipeline_factory: Callable[[Settings], Any] | None = None,
+                 progress: Callable[[SyncProgress], None] | None = None,
+                 options: EngineOptions | None = None, ledger: Ledger | None = None,
+                 poster_factory: Callable[..., Any] = OrderPoster) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.tokens = tokens
+        self.client_factory = client_factory or _default_client_factory(settings)
+        self.pipeline_factory = pipeline_factory or _default_pipeline_factory
+        self.progress = progress or (lambda p: None)
+        self.options = options or EngineOptions()
+        self.ledger = ledger or Ledger(paths.ensure().ledger_file)
+        self.poster_factory = poster_factory
+        self._token_generation = 0
+        self._token = ""
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # ------------------------------------------------------------------------------------------------------
+    def run_forever(self, stop_event: threading.Event,
+                    on_report: Callable[[SyncReport], None] | None = None) -> SyncReport:
+        """Passes every `sync.interval_seconds` (sooner when a retry is due) until `stop_event` is set.
+
+        Transient trouble (Rulrr unreachable) waits for the next pass; NotAuthorised ends the loop (nothing
+        works until the store reconnects) and is returned in the report."""
+        report = SyncReport()
+        while not stop_event.is_set():
+            report = self.run_once(stop_event)
+            if on_report is not None:
+                on_report(report)
+            if isinstance(report.error, NotAuthorised):
+                return report
+            wait = float(self.settings.sync.interval_seconds)
+            due = self.ledger.next_due()
+            if due is not None and report.error is None:
+                wait = min(wait, max(0.5, due - time.time()))
+            stop_event.wait(wait)
+        return report
+
+    def run_once(self, stop_event: threading.Event | None = None) -> SyncReport:
+        """One pass. Never raises an AppError: it is in `report.error` (and the ledger's last_error)."""
+        stop_event = stop_event or threading.Event()
+        report = SyncReport(started_at=time.time())
+        started = time.monotonic()
+        try:
+            pipeline = self._read(stop_event, report)
+            if not stop_event.is_set():
+                self._send_store_profile(pipeline, report)
+                self._send_customers(report)
+            if not stop_event.is_set():
+                asyncio.run(self._deliver(stop_event, report))
+        except AppError as exc:
+            report.error = exc
+        except Exception as exc:  # a bug must not kill the tray's worker silently
+            log.exception("sync pass failed")
+            report.error = AppError(redact(f"{type(exc).__name__}: {exc}"), title="The sync stopped unexpectedly")
+        report.stopped = stop_event.is_set()
+        report.duration_s = time.monotonic() - started
+        report.counts = self.ledger.counts()
+        self.ledger.put(last_sync_at=time.time(), last_error=report.error.message if report.error else None,
+                        last_error_at=time.time() if report.error else None,
+                        last_delivered=report.delivered)
+        if report.error is None and report.counts.unsent == 0:
+            self.ledger.put(last_complete_sync_at=time.time())
+        self._emit("done", report, force=True)
+        return report
+
+    # --- reading ------------------------------------------------------------------------------------------
+    def _read(self, stop_event: threading.Event, report: SyncReport):
+        self._emit("reading", report, force=True)
+        pipeline = self.pipeline_factory(self.settings)
+        fingerprint = str(getattr(pipeline, "mapping_fingerprint", "") or "")
+        cursor, stored = self.ledger.source_cursor()
+        if cursor is not None and stored != fingerprint:
+            log.info("the mapping changed: reading the source again from the start")
+            self.ledger.reset_source(fingerprint)
+            cursor = None
+        cleared = False
+        for batch in pipeline.batches(cursor, batch_size=self.options.read_batch_size):
+            if batch.rewritten and not cleared:
+                self.ledger.clear_source_quarantine()
+                cleared = True
+            summary = self.ledger.record_batch(batch.orders, batch.customers, batch.quarantined, batch.cursor,
+                                               fingerprint)
+            report.read += summary.new
+            report.updated += summary.updated
+            report.changed += summary.changed
+            self._emit("reading", report)
+            if stop_event.is_set():
+                break
+        return pipeline
+
+    # --- store profile and customers ----------------------------------------------------------------------
+    def _with_client(self, call: Callable[[Any], Any]) -> Any:
+        """Runs `call(client)`; on 403 refreshes the token once and tries again."""
+        try:
+            return call(self.client_factory(self._access_token()))
+        except NotAuthorised:
+            self._refresh()
+            return call(self.client_factory(self._access_token()))
+
+    def _send_store_profile(self, pipeline, report: SyncReport) -> None:
+        profile = pipeline.store_profile()
+        fields = profile.to_api()
+        digest = _hash(fields)
+        if digest == self.ledger.get("store_hash"):
+            return
+        missing = profile.missing()
+        if missing:
+            raise StoreProfileRefused(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+        self._emit("profile", report, force=True)
+        try:
+            self._with_client(lambda client: client.put_store(fields))
+        except ValidationFailed as exc:
+            raise StoreProfileRefused(exc.detail) from None
+        self.ledger.put(store_hash=digest, store_sent_at=time.time())
+        report.store_profile_sent = True
+
+    def _send_customers(self, report: SyncReport) -> None:
+        digest = self.ledger.customers_hash()
+        if digest == self.ledger.get("customers_hash"):
+            return
+        rows = self.ledger.customer_rows()
+        if not rows:
+            return
+        self._emit("customers", report, force=True)
+        customers = [_customer_from_row(r) for r in rows]
+        self._with_client(lambda client: client.upload_customer_list(customers))
+        self.ledger.put(customers_hash=digest, customers_sent_at=time.time(), customers_sent=len(rows))
+        report.customers_uploaded = True
+
+    # --- tokens -------------------------------------------------------------------------------------------
+    def _access_token(self) -> str:
+        if not self._token:
+            source = self.tokens.access_token
+            self._token = source() if callable(source) else str(source)
+        return self._token
+
+    def _refresh(self) -> str:
+        """One refresh after a 403; raises NotAuthorised when Rulrr refuses it too."""
+        new = self.tokens.refresh_after_forbidden(self._token or None)
+        if not isinstance(new, str) or not new:
+            self._token = ""
+            new = self._access_token()
+        self._token = new
+        self._token_generation += 1
+        return new
+
+    # --- delivering ---------------------------------------------------------------------------------------
+    async def _deliver(self, stop_event: threading.Event, report: SyncReport) -> None:
+        opts = self.options
+        ledger = self.ledger
+        window = AimdWindow(self.settings.sync.concurrency)
+        state = _PassState(counts=ledger.counts(), started=time.monotonic())
+        for order_id, _body, attempts in ledger.unsettled():
+            heapq.heappush(state.settle, (0.0, order_id, attempts))
+        queue: deque[Claim] = deque()
+        running: dict[asyncio.Task, tuple[str, Any, int]] = {}
+        outcomes: list[Outcome] = []
+        last_flush = time.monotonic()
+        next_claim_at = 0.0
+        paused_until = 0.0
+        refresh_task: asyncio.Task | None = None
+        refreshed = False
+        fatal: AppError | None = None
+        self._emit("sending", report, force=True, state=state, window=window)
+
+        def flush() -> None:
+            nonlocal last_flush
+            ledger.record_outcomes(outcomes)
+            outcomes.clear()
+            last_flush = time.monotonic()
+
+        async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
+                                       timeout=opts.request_timeout_s) as poster:
+            while True:
+                now = time.time()
+                if (fatal is None and state.failures >= opts.unreachable_failures
+                        and time.monotonic() - state.last_success >= opts.unreachable_after_s):
+                    fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
+                                         f" s ({state.failures} tries failed; last: {state.last_error})")
+                stopping = stop_event.is_set() or fatal is not None
+                if not stopping and refresh_task is None and now >= paused_until:
+                    token, generation = self._access_token(), self._token_generation
+                    while len(running) < window.limit:
+                        if state.settle and state.settle[0][0] <= now:
+                            _, order_id, attempts = heapq.heappop(state.settle)
+                            task = asyncio.ensure_future(poster.exists(order_id, token))
+                            running[task] = ("settle", (order_id, attempts), generation)
+                            continue
+                        if not queue and now >= next_claim_at:
+                            if outcomes:
+                                flush()
+                            size = max(opts.claim_min, 2 * window.maximum)
+                            claims = ledger.claim(size, now)
+                            queue.extend(claims)
+                            if len(claims) < size:
+                                due = ledger.next_due()
+                                next_claim_at = due if due is not None else float("inf")
+                        if not queue:
+                            break
+                        claim = queue.popleft()
+                        task = asyncio.ensure_future(poster.post(claim.body, token))
+                        running[task] = ("post", claim, generation)
+                if not running:
+                    if stopping:
+                        break
+                    if refresh_task is not None:
+                        await asyncio.wait([refresh_task])
+                    else:
+                        wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
+                                                paused_until if paused_until > now else None)
+                                    if t is not None] or [float("inf")])
+                        if queue:
+                            wake = min(wake, paused_until)
+                        if wake == float("inf"):
+                            break  # nothing left to do in this pass
+                        if fatal is not None:
+                            break
+                        if outcomes:
+                            flush()
+                        self._emit("waiting", report, state=state, window=window)
+                        await _sleep_until(wake, stop_event)
+                        continue
+                waiting_on = list(running) + ([refresh_task] if refresh_task is not None else [])
+                done, _ = await asyncio.wait(waiting_on, timeout=0.1, return_when=asyncio.FIRST_COMPLETED)
+                now = time.time()
+                for task in done:
+                    if task is refresh_task:
+                        refresh_task = None
+                        try:
+                            task.result()
+                            refreshed = True
+                        except AppError as exc:
+                            fatal = exc
+                        continue
+                    kind, job, generation = running.pop(task)
+                    exc = task.exception()
+                    if kind == "post":
+                        outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
+                    else:
+                        outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
+                    if outcome is not None:
+                        outcomes.append(outcome)
+                        if outcome.kind == "pending":
+                            next_claim_at = min(next_claim_at, outcome.next_attempt_at)
+                    paused_until = max(paused_until, pause)
+                    if isinstance(exc, NotAuthorised):
+                        if generation < self._token_generation:
+                            continue  # sent with the old token: simply retry with the new one
+                        if refreshed:
+                            fatal = exc  # the refreshed token is refused too
+                        elif refresh_task is None:
+                            refresh_task = asyncio.ensure_future(asyncio.to_thread(self._refresh))
+                if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
+                    flush()
+                self._emit("sending", report, state=state, window=window)
+            if outcomes:
+                flush()
+            if queue:
+                ledger.release([c.order_id for c in queue])
+        if fatal is not None:
+            raise fatal
+
+    def _post_outcome(self, claim: Claim, task, exc, now, report, state, window) -> tuple[Outcome | None, float]:
+        opts = self.options
+        if exc is None:
+            result = task.result()
+            report.delivered += 1
+            report.duplicates_reported += int(result.duplicate)
+            if result.duplicate:
+                log.warning("Rulrr reported order %s as a duplicate", claim.order_id)
+            state.success()
+            window.on_success()
+            return Outcome(claim.order_id, "delivered"), 0.0
+        error = _describe(exc)
+        if isinstance(exc, ValidationFailed):
+            report.rejected += 1
+            state.rejected += 1
+            state.success()
+            return Outcome(claim.order_id, "quarantined", error=exc.detail or error), 0.0
+        if isinstance(exc, NotAuthorised):  # a 403 stored nothing
+            return Outcome(claim.order_id, "pending", error=error, next_attempt_at=0.0), 0.0
+        if isinstance(exc, RateLimited) or (isinstance(exc, ServerError) and exc.status == 503):
+            window.on_overload()
+            delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
+                claim.attempts, base_s=opts.backoff_base_s, cap_s=opts.backoff_cap_s)
+            state.failure(error, counts_as_unreachable=isinstance(exc, ServerError))
+            return Outcome(claim.order_id, "pending", error=error, next_attempt_at=now + delay), now + delay
+        delay = backoff_delay(claim.attempts, base_s=opts.backoff_base_s, cap_s=opts.backoff_cap_s)
+        state.failure(error)
+        # a run of failures: everybody waits a little (a circuit breaker), not just this order
+        pause = now + backoff_delay(state.failures - 2, base_s=opts.backoff_base_s / 2,
+                                    cap_s=opts.backoff_cap_s / 4) if state.failures >= 3 else 0.0
+        if isinstance(exc, NetworkError) and not isinstance(exc, OutcomeUnknown):
+            window.on_overload()
+            return Outcome(claim.order_id, "pending", error=error, next_attempt_at=now + delay), pause
+        # OutcomeUnknown, 500/502/504, anything unexpected: it may have been stored. Ask before resending.
+        settle_at = now + max(opts.settle_delay_s, delay)
+        heapq.heappush(state.settle, (settle_at, claim.order_id, claim.attempts))
+        return Outcome(claim.order_id, "unknown", error=error, next_attempt_at=settle_at), pause
+
+    def _settle_outcome(self, job, task, exc, now, report, state, window) -> tuple[Outcome | None, float]:
+        order_id, attempts = job
+        if exc is None:
+            state.success()
+            if task.result():
+                report.delivered += 1
+                report.settled_found += 1
+                return Outcome(order_id, "delivered"), 0.0
+            report.settled_missing += 1
+            return Outcome(order_id, "pending", next_attempt_at=now), 0.0
+        error = _describe(exc)
+        pause = 0.0
+        delay = backoff_delay(attempts + state.settle_tries.get(order_id, 0), base_s=self.options.backoff_base_s,
+                              cap_s=self.options.backoff_cap_s)
+        if isinstance(exc, NotAuthorised):
+            delay = 0.0
+        elif isinstance(exc, (RateLimited, ServerError)) and exc.retry_after is not None:
+            delay = exc.retry_after
+            pause = now + delay
+            window.on_overload()
+        state.settle_tries[order_id] = state.settle_tries.get(order_id, 0) + 1
+        if not isinstance(exc, NotAuthorised):
+            state.failure(error)
+        heapq.heappush(state.settle, (now + delay, order_id, attempts))
+        return None, pause
+
+    # --- progress -----------------------------------------------------------------------------------------
+    def _emit(self, phase: str, report: SyncReport, *, force: bool = False, state: "_PassState | None" = None,
+              window: AimdWindow | None = None) -> None:
+        now = time.monotonic()
+        if not force and now - getattr(self, "_last_emit", 0.0) < self.options.progress_every_s:
+            return
+        self._last_emit = now
+        if state is not None:
+            c = state.counts
+            delivered = c.delivered + report.delivered
+            pending = max(0, c.unsent - report.delivered - state.rejected)
+            quarantined = c.quarantined + state.rejected
+            rate = state.rate(report.delivered, now)
+        else:
+            c = self.ledger.counts()
+            delivered, pending, quarantined, rate = c.delivered, c.unsent, c.quarantined, 0.0
+        eta = pending / rate if rate > 0 and pending else (0.0 if not pending else None)
+        try:
+            self.progress(SyncProgress(phase, delivered, pending, quarantined, report.delivered,
+                                       report.delivered + pending, rate, eta,
+                                       window.limit if window else 0, report.read))
+        except Exception:  # a broken progress display must not stop deliveries
+            log.exception("progress callback failed")
+
+
+@dataclass
+class _PassState:
+    counts: Counts
+    started: float
+    settle: list = field(default_factory=list)            # heap of (due, order_id, attempts)
+    settle_tries: dict = field(default_factory=dict)
+    failures: int = 0
+    last_success: float = field(default_factory=time.monotonic)
+    last_error: str = ""
+    rejected: int = 0
+    _marks: deque = field(default_factory=deque)          # (t, delivered) samples for the rate
+
+    def success(self) -> None:
+        self.failures = 0
+        self.last_success = time.monotonic()
+
+    def failure(self, error: str, counts_as_unreachable: bool = True) -> None:
+        self.last_error = error
+        if counts_as_unreachable:
+            self.failures += 1
+
+    def rate(self, delivered: int, now: float) -> float:
+        self._marks.append((now, delivered))
+        while len(self._marks) > 2 and now - self._marks[0][0] > 5.0:
+            self._marks.popleft()
+        t0, d0 = self._marks[0]
+        if now - t0 < 0.5:
+            return delivered / max(1e-6, now - self.started) if now - self.started > 0.5 else 0.0
+        return (delivered - d0) / (now - t0)
+
+
+async def _sleep_until(wake: float, stop_event: threading.Event) -> None:
+    while not stop_event.is_set():
+        left = wake - time.time()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, 0.1))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, AppError):
+        return redact(f"{type(exc).__name__}: {exc.detail or exc.title}")
+    return redact(f"{type(exc).__name__}: {exc}")[:300]
+
+
+def _hash(data: Any) -> str:
+    return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
+
+
+def _customer_from_row(row: list[str]):
+    from rulrr_desktop.core.model import Customer
+    created = None
+    if len(row) > 5 and row[5]:
+        try:
+            created = datetime.fromisoformat(row[5].replace("Z", "+00:00"))
+        except ValueError:
+            created = None
+    return Customer(*row[:5], created_at=created)
+
+
+def _default_client_factory(settings: Settings) -> Callable[[str], Any]:
+    """One RulrrClient (one keep-alive pool) for the whole engine, given the current access token per call."""
+    clients: list = []
+
+    def make(access_token: str):
+        if not clients:
+            from rulrr_desktop.core.api import RulrrClient
+            from rulrr_desktop.core.credentials import resolve_credentials
+            partner = resolve_credentials(settings)
+            clients.append(RulrrClient(partner.api_url, partner.client_id, partner.client_secret))
+        clients[0].access_token = access_token
+        return clients[0]
+    return make
+
+
+def build_engine(paths: AppPaths, settings: Settings | None = None, *,
+                 progress: Callable[[SyncProgress], None] | None = None,
+                 options: EngineOptions | None = None) -> SyncEngine:
+    """The engine of a connected profile, wired to the real parts: settings, partner credentials, the token
+    manager (keyring), the API client and the mapping pipeline. Used by `sync`, `demo` and the desktop app."""
+    from rulrr_desktop.core.api import RulrrClient
+    from rulrr_desktop.core.config import load_settings
+    from rulrr_desktop.core.credentials import resolve_credentials
+    from rulrr_desktop.core.tokens import TokenManager
+    settings = settings or load_settings(paths)
+    partner = resolve_credentials(settings)
+    auth_client = RulrrClient(partner.api_url, partner.client_id, partner.client_secret)
+    tokens = TokenManager(paths, auth_client)
+    return SyncEngine(settings, paths, tokens=tokens, progress=progress, options=options)
+
+
+def _default_pipeline_factory(settings: Settings):
+    from rulrr_desktop.core.pipeline import Pipeline
+    return Pipeline(settings)
