@@ -6,13 +6,14 @@ that are not JSON, exceptions httpx raises on its own).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from rulrr_desktop.core.api import RulrrClient
+from rulrr_desktop.core.api import RulrrClient, Tokens
 
 CLIENT_ID = "demo-pos"
 CLIENT_SECRET = "demo-secret"
@@ -89,3 +90,36 @@ def script() -> Script:
 def scripted(make_client, script: Script) -> RulrrClient:
     """A client talking to `script` instead of the network, with an access token set."""
     return make_client("https://rulrr.test", transport=httpx.MockTransport(script), access_token="tok-access-123")
+
+
+@pytest.fixture(autouse=True)
+def forget_test_secrets():
+    """The secrets registered for redaction during a test are forgotten after it (they are process-wide)."""
+    from rulrr_desktop.core import redact
+    with redact._lock:
+        before = set(redact._known_values)
+    yield
+    with redact._lock:
+        redact._known_values.intersection_update(before)
+
+
+@dataclass
+class Connected:
+    """A client connected to the sandbox's store-1 (the connect flow done for real), and its tokens."""
+
+    client: RulrrClient
+    tokens: Tokens
+
+
+def connect_to_sandbox(client: RulrrClient, sandbox, store_id: str = "store-1") -> Tokens:
+    """The whole connect flow against the sandbox, the merchant's part done through the hook."""
+    token = client.create_integration()
+    sandbox.finish(token, store_id=store_id)
+    return client.exchange_tokens(token)
+
+
+@pytest.fixture
+def connected(sandbox, make_client) -> Iterator[Connected]:
+    client = make_client(sandbox.url)
+    yield Connected(client, connect_to_sandbox(client, sandbox))
+    sandbox.clear_faults()

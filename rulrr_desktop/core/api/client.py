@@ -33,7 +33,7 @@ from rulrr_desktop.core.api import endpoints as ep
 from rulrr_desktop.core.api import errors, failures
 from rulrr_desktop.core.api.results import IntegrationStatus, OrderReceipt, Tokens, UploadTarget
 from rulrr_desktop.core.api.retry import Backoff, Repeat
-from rulrr_desktop.core.redact import redact, register_secret
+from rulrr_desktop.core.redact import RedactingFilter, redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,15 @@ def remember_secret(value: str | None) -> None:
                     str(httpx.QueryParams({"k": value}))[2:]):
         if encoded != value:
             register_secret(encoded)
+
+
+def guard_library_loggers() -> None:
+    """Redacts the records httpx logs itself ("HTTP Request: GET <url with secrets>"), at the logger, so that
+    no handler (a test's, a plugin's, one added without our filter) ever sees the raw URL."""
+    for name in ("httpx",):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -81,6 +90,7 @@ class RulrrClient:
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, max_connections: int = 32, retries: int = 3,
                  transport: httpx.BaseTransport | None = None, sleep: Callable[[float], object] = time.sleep,
                  backoff: Backoff | None = None) -> None:
+        guard_library_loggers()
         remember_secret(client_secret)
         self._base = api_url.rstrip("/")
         self._client_id = client_id
