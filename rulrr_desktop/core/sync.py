@@ -179,7 +179,10 @@ class SyncEngine:
         try:
             pipeline = self._read(stop_event, report)
             if not stop_event.is_set():
-                self._send_store_profile(pipeline, report)
+                try:
+                    self._send_store_profile(pipeline, report)
+                except StoreProfileRefused as exc:  # reported; the orders still go
+                    report.error = exc
                 self._send_customers(report)
             if not stop_event.is_set():
                 asyncio.run(self._deliver(stop_event, report))
@@ -416,11 +419,15 @@ class SyncEngine:
         if isinstance(exc, NotAuthorised):  # a 403 stored nothing
             return Outcome(claim.order_id, "pending", error=error, next_attempt_at=0.0), 0.0
         if isinstance(exc, RateLimited) or (isinstance(exc, ServerError) and exc.status == 503):
+            # "Slow down": this order waits Retry-After, the window shrinks; when refusals keep coming (or the
+            # window is down to one) everybody waits Retry-After.
             window.on_overload()
+            state.overloads += 1
             delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
                 claim.attempts, base_s=opts.backoff_base_s, cap_s=opts.backoff_cap_s)
             state.failure(error, counts_as_unreachable=isinstance(exc, ServerError))
-            return Outcome(claim.order_id, "pending", error=error, next_attempt_at=now + delay), now + delay
+            pause = now + delay if (state.overloads >= 3 or window.limit == 1) else 0.0
+            return Outcome(claim.order_id, "pending", error=error, next_attempt_at=now + delay), pause
         delay = backoff_delay(claim.attempts, base_s=opts.backoff_base_s, cap_s=opts.backoff_cap_s)
         state.failure(error)
         # a run of failures: everybody waits a little (a circuit breaker), not just this order
@@ -452,8 +459,9 @@ class SyncEngine:
             delay = 0.0
         elif isinstance(exc, (RateLimited, ServerError)) and exc.retry_after is not None:
             delay = exc.retry_after
-            pause = now + delay
             window.on_overload()
+            state.overloads += 1
+            pause = now + delay if (state.overloads >= 3 or window.limit == 1) else 0.0
         state.settle_tries[order_id] = state.settle_tries.get(order_id, 0) + 1
         if not isinstance(exc, NotAuthorised):
             state.failure(error)
@@ -492,6 +500,7 @@ class _PassState:
     settle: list = field(default_factory=list)            # heap of (due, order_id, attempts)
     settle_tries: dict = field(default_factory=dict)
     failures: int = 0
+    overloads: int = 0                                    # 429/503 in a row
     last_success: float = field(default_factory=time.monotonic)
     last_error: str = ""
     rejected: int = 0
@@ -499,6 +508,7 @@ class _PassState:
 
     def success(self) -> None:
         self.failures = 0
+        self.overloads = 0
         self.last_success = time.monotonic()
 
     def failure(self, error: str, counts_as_unreachable: bool = True) -> None:
