@@ -105,7 +105,7 @@ class TokenStore:
         return backend
 
     def _fail(self, doing: str, exc: BaseException) -> KeyringUnavailable:
-        detail = f"{doing} failed in {self.backend_name} ({type(exc).__name__}: {redact(exc)})"
+        detail = f"{doing} failed ({self.backend_name} said {type(exc).__name__}: {redact(exc)})"
         return KeyringUnavailable(detail)
 
     def save(self, access_token: str, refresh_token: str) -> None:
@@ -119,7 +119,7 @@ class TokenStore:
             backend.set_password(SERVICE, self._username("access_token"), access_token)
             backend.set_password(SERVICE, self._username("refresh_token"), refresh_token)
         except Exception as exc:  # any backend failure (D-Bus, locked, denied) means "not stored"
-            raise self._fail("storing the Rulrr keys", exc) from None
+            raise self._fail("Storing the Rulrr keys in the system keyring", exc) from None
 
     def load(self) -> StoredTokens | None:
         """The stored tokens, or None when this profile has none. Raises `KeyringUnavailable`."""
@@ -128,7 +128,7 @@ class TokenStore:
             access = backend.get_password(SERVICE, self._username("access_token"))
             refresh = backend.get_password(SERVICE, self._username("refresh_token"))
         except Exception as exc:
-            raise self._fail("reading the Rulrr keys", exc) from None
+            raise self._fail("Reading the Rulrr keys from the system keyring", exc) from None
         if not access or not refresh:
             return None
         register_secret(access)
@@ -148,7 +148,7 @@ class TokenStore:
             except keyring.errors.PasswordDeleteError:
                 continue
             except Exception as exc:
-                raise self._fail("deleting the Rulrr keys", exc) from None
+                raise self._fail("Deleting the Rulrr keys from the system keyring", exc) from None
         return found
 
 

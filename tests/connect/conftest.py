@@ -116,3 +116,13 @@ def flaky_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# QtWebEngine wants this set before the QApplication exists (pytest-qt creates it at the first Qt test).
+try:
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    if QCoreApplication.instance() is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+except ImportError:  # pragma: no cover - PySide6 is a dependency
+    pass

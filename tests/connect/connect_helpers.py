@@ -26,3 +26,42 @@ def integration(sandbox, token: str) -> dict:
         if token in (item.get("token"), item.get("integration_token"), item.get("integrationToken")):
             return item
     raise AssertionError(f"the sandbox has no integration {token[:6]}…")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "build" / "screens" / "connect"
+
+
+def distinct_colours(image, step: int = 8) -> int:
+    seen = set()
+    for y in range(0, image.height(), step):
+        for x in range(0, image.width(), step):
+            seen.add(image.pixel(x, y))
+            if len(seen) > 16:
+                return len(seen)
+    return len(seen)
+
+
+def grab(qtbot, widget, name: str, *, min_colours: int = 2) -> Path:
+    """Saves a PNG of `widget` once it has painted something (build/screens/connect/<name>.png)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    holder = {}
+
+    def painted() -> bool:
+        holder["image"] = widget.grab().toImage()
+        return distinct_colours(holder["image"]) >= min_colours
+
+    qtbot.waitUntil(painted, timeout=10000)
+    path = SCREENS / f"{name}.png"
+    assert holder["image"].save(str(path))
+    return path
+
+
+def visible_texts(widget) -> list[str]:
+    """The text of every visible label and button in `widget` (what a screenshot would show)."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+    texts = []
+    for child in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton):
+        if child.isVisible():
+            texts.append(child.text())
+    return texts
