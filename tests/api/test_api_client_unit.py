@@ -8,6 +8,8 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import logging
+import re
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -272,3 +274,32 @@ def test_tokens_repr_never_shows_them():
 def test_client_repr_shows_no_secret(make_client):
     client = make_client("https://rulrr.test", client_secret="partner-secret-xyz", access_token="acc-tok-xyz")
     assert "partner-secret-xyz" not in repr(client) and "acc-tok-xyz" not in repr(client)
+
+
+@pytest.mark.parametrize("bad", ["", "rulrr.test", "ftp://rulrr.test", "http://", "https://h.test/?access_token=x"])
+def test_a_bad_api_address_is_a_settings_problem(bad):
+    from rulrr_desktop.core.api import RulrrClient
+    from rulrr_desktop.core.errors import ConfigError
+    with pytest.raises(ConfigError) as info:
+        RulrrClient(bad, "demo-pos", "demo-secret")
+    assert "access_token=x" not in str(info.value)
+
+
+def test_the_api_address_may_carry_a_path_prefix(make_client, script):
+    client = make_client("https://gw.test/rulrr/", transport=httpx.MockTransport(script), access_token="tok-1234567")
+    script.add(200, {"success": True, "store": {}})
+    client.get_store()
+    assert str(script.requests[-1].url).startswith("https://gw.test/rulrr/v1/stores?")
+
+
+def test_each_request_is_logged_at_debug_with_a_redacted_url(scripted, script, caplog):
+    caplog.set_level(logging.DEBUG, logger="rulrr_desktop.core.api")
+    script.add(200, {"success": True, "uploadUrl": "https://files.test/u/one-time-link-0123456789abcdef?sig=s1g"})
+    target = scripted.customer_upload_target()
+    script.add(200, raw=b"")
+    scripted.upload_customers(target, b"customerId\r\n")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("rulrr_desktop.core.api")]
+    assert len(lines) == 2
+    assert re.fullmatch(r"GET https://rulrr\.test/v1/customers\?access_token=\*\*\* -> 200 in [\d.]+ ms", lines[0])
+    assert re.fullmatch(r"PUT https://files\.test/\*\*\* -> 200 in [\d.]+ ms", lines[1])
+    assert "one-time-link" not in repr(target) and "tok-access-123" not in "".join(lines)

@@ -33,6 +33,7 @@ from rulrr_desktop.core.api import endpoints as ep
 from rulrr_desktop.core.api import errors, failures
 from rulrr_desktop.core.api.results import IntegrationStatus, OrderReceipt, Tokens, UploadTarget
 from rulrr_desktop.core.api.retry import Backoff, Repeat
+from rulrr_desktop.core.errors import ConfigError
 from rulrr_desktop.core.redact import RedactingFilter, redact, register_secret
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,17 @@ def guard_library_loggers() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())
+
+
+def _valid_api_url(api_url: str) -> str:
+    try:
+        url = httpx.URL(api_url.strip())
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host or url.query:
+        raise ConfigError(f"the Rulrr API address {redact(api_url)!r} is not an http(s) address",
+                          action="Check api_url in the settings (or the partner file), e.g. https://api.rulrr.com")
+    return str(url).rstrip("/")
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -92,7 +104,7 @@ class RulrrClient:
                  backoff: Backoff | None = None) -> None:
         guard_library_loggers()
         remember_secret(client_secret)
-        self._base = api_url.rstrip("/")
+        self._base = _valid_api_url(api_url)
         self._client_id = client_id
         self._client_secret = client_secret
         self._sleep = sleep
@@ -190,12 +202,19 @@ class RulrrClient:
         body = self._call("GET", ep.CUSTOMERS_PATH, kind=ep.DATA, repeat=Repeat.ALWAYS, params=self._auth())
         url = _require(body, ep.K_UPLOAD_URL)
         remember_secret(url)
+        absolute: httpx.URL | None = None
         try:
-            remember_secret(httpx.URL(url).query.decode("ascii", "replace") or None)
             absolute = httpx.URL(self._base).join(url)
         except httpx.InvalidURL:
-            raise errors.ProtocolError("the upload link Rulrr gave is not a valid URL") from None
+            pass
+        if absolute is None or absolute.scheme not in ("http", "https"):
+            raise errors.ProtocolError("the upload link Rulrr gave is not a valid URL")
+        # the link is a credential: mask it whole, and its query and long path segments wherever they appear
         remember_secret(str(absolute))
+        remember_secret(absolute.query.decode("ascii", "replace") or None)
+        for segment in absolute.path.split("/"):
+            if len(segment) >= 16:
+                remember_secret(segment)
         return UploadTarget(str(absolute), _parse_time(body.get(ep.K_EXPIRES_AT)))
 
     def upload_customers(self, target: UploadTarget, csv_bytes: bytes, *, gzip: bool = True) -> None:
