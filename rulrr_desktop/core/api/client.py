@@ -39,6 +39,9 @@ from rulrr_desktop.core.redact import RedactingFilter, redact, register_secret
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5, read=20, write=20, pool=10)
+# Idle connections are dropped before common servers drop them (uvicorn: 5 s), so a request is rarely sent on a
+# connection the server is closing at that very moment (which would make its outcome unknown).
+KEEPALIVE_S = 4.0
 _JSON = "application/json"
 _JSON_HEADERS = {"Content-Type": _JSON}
 
@@ -112,7 +115,8 @@ class RulrrClient:
         self._lock = threading.Lock()
         self._http = httpx.Client(
             timeout=timeout, transport=transport, follow_redirects=False,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
+                                keepalive_expiry=KEEPALIVE_S),
             headers={"User-Agent": f"rulrr-desktop/{__version__}", "Accept": _JSON})
         self._access_token: str | None = None
         self._orders_url: httpx.URL | None = None
