@@ -1,0 +1,30 @@
+"""What every preset needs besides the row: the store's currency, country and zone, and the source's date
+format, with the parsers built once per source (their caches make the hot path cheap)."""
+
+from __future__ import annotations
+
+from datetime import timezone, tzinfo
+
+from rulrr_desktop.core.mapping.money import MoneyParser, parser_for
+from rulrr_desktop.core.mapping.times import DateOrder, DateTimeParser
+
+
+class MappingContext:
+    """Per-source mapping settings. `currency` is the store's (used when a row carries none); `country` is the
+    default phone region; `zone` applies to timestamps that carry no zone."""
+
+    def __init__(self, *, currency: str = "", country: str = "", zone: tzinfo = timezone.utc,
+                 date_order: DateOrder | None = None, date_format: str = "", decimal_comma: bool = False) -> None:
+        self.currency = currency.upper()
+        self.country = country.upper()
+        self.zone = zone
+        self.decimal_comma = decimal_comma
+        self.dates = DateTimeParser(date_order, date_format=date_format, default_zone=zone)
+        self._money: dict[str, MoneyParser] = {}
+
+    def money(self, currency: str) -> MoneyParser:
+        """The cached money parser for `currency` (its ISO 4217 exponent)."""
+        p = self._money.get(currency)
+        if p is None:
+            p = self._money[currency] = parser_for(currency, decimal_comma=self.decimal_comma)
+        return p

@@ -1,0 +1,167 @@
+"""Square's exports: Item Sales (one row per line item), Transactions (one row per payment or refund),
+Customers. Money is `$4.00`-style with no currency column (the store's currency applies); times are `Date` +
+`Time` + a Rails zone name (`Eastern Time (US & Canada)`).
+
+Refunds arrive as their own rows (`Event Type` = Refund) under the original Transaction ID; each becomes a
+refund order `<Transaction ID>-R<UTC YYYYMMDDHHMMSS>` so that the id is the same however often it is read.
+"""
+
+from __future__ import annotations
+
+from rulrr_desktop.core.mapping.contacts import clean_email, phone_e164, split_name
+from rulrr_desktop.core.mapping.context import MappingContext
+from rulrr_desktop.core.mapping.errors import RowProblem
+from rulrr_desktop.core.mapping.preset import (Preset, amount, clean_id, is_skipped_state, quantity,
+                                               refund_suffix)
+from rulrr_desktop.core.mapping.result import MappingResult
+from rulrr_desktop.core.mapping.times import TimeError
+from rulrr_desktop.core.model import Customer, Order, OrderItem
+from rulrr_desktop.core.sources.base import RawRecord
+
+
+def _currency(ctx: MappingContext, row: RawRecord) -> str:
+    if not ctx.currency:
+        raise RowProblem("the export has no currency and the store currency is not set "
+                         "(Settings → Store → Currency)", row.where)
+    return ctx.currency
+
+
+def _moment(ctx: MappingContext, row: RawRecord):
+    f = row.fields
+    try:
+        return ctx.dates.utc_parts(f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
+    except TimeError as exc:
+        raise RowProblem(f"the date/time {f['Date']} {f.get('Time', '')} {f.get('Time Zone', '')}".rstrip()
+                         + f" cannot be read: {exc}", row.where) from None
+
+
+def _customer(f: dict[str, str]) -> Customer | None:
+    cid = clean_id(f.get("Customer ID", ""))
+    name = f.get("Customer Name", "")
+    if not cid and not name.strip():
+        return None
+    first, last = split_name(name)
+    return Customer(customer_id=cid, first_name=first, last_name=last)
+
+
+def _is_refund(f: dict[str, str]) -> bool:
+    ev = f.get("Event Type")
+    return ev is not None and ev.strip().lower() == "refund"
+
+
+def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
+    """The rows of one Transaction ID (newest-first or not) → a sale order and/or refund orders."""
+    first = rows[0]
+    tid = clean_id(first.fields["Transaction ID"])
+    currency = _currency(ctx, first)
+    money = ctx.money(currency)
+    sale: list[OrderItem] = []
+    sale_total = 0
+    sale_row: RawRecord | None = None
+    refunds: dict[tuple[str, str, str], list] = {}
+    for row in rows:
+        f = row.fields
+        net = amount(money, row, "Net Sales")
+        tax = amount(money, row, "Tax", optional=True)
+        name = f["Item"].strip()
+        point = f.get("Price Point Name", "")
+        if point and point != "Regular" and point.strip():
+            name = f"{name} ({point.strip()})"
+        item = OrderItem(name=name or "Item", quantity=quantity(f["Qty"], row.where), price=net,
+                         sku=clean_id(f.get("SKU", "")))
+        if _is_refund(f):
+            key = (f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
+            refunds.setdefault(key, [row, [], 0])
+            entry = refunds[key]
+            entry[1].append(item)
+            entry[2] += net + tax
+        else:
+            if sale_row is None:
+                sale_row = row
+            sale.append(item)
+            sale_total += net + tax
+    customer = _customer(first.fields)
+    if sale_row is not None:
+        # Lines keep their file order (a line is its position in the order; identical lines both stay).
+        out.add_order(Order(tid, _moment(ctx, sale_row), sale_total, currency, "sale", customer,
+                            tuple(sale), sale_row.where))
+    for row, items, total in refunds.values():
+        moment = _moment(ctx, row)
+        # A refund: a negative total; its lines count what came back (positive) at negative prices.
+        total = -abs(total)
+        items = [OrderItem(i.name, i.quantity.lstrip("-"), -abs(i.price), i.sku) for i in items]
+        out.add_order(Order(tid + refund_suffix(moment), moment, total, currency, "refund", customer,
+                            tuple(items), row.where))
+
+
+def map_transaction(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
+    """One payment or refund row → one order (failed/cancelled transactions are skipped)."""
+    row = rows[0]
+    f = row.fields
+    tid = clean_id(f["Transaction ID"])
+    if not tid:
+        raise RowProblem("the Transaction ID is empty, so the sale cannot be identified", row.where)
+    if is_skipped_state(f.get("Transaction Status", "")):
+        out.skip()
+        return
+    currency = _currency(ctx, row)
+    total = amount(ctx.money(currency), row, "Total Collected")
+    moment = _moment(ctx, row)
+    customer = _customer(f)
+    if _is_refund(f):
+        out.add_order(Order(tid + refund_suffix(moment), moment, -abs(total), currency, "refund", customer,
+                            (), row.where))
+    else:
+        out.add_order(Order(tid, moment, total, currency, "sale", customer, (), row.where))
+
+
+def map_customer(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
+    row = rows[0]
+    f = row.fields
+    created = None
+    visit = f.get("First Visit", "").strip()
+    if visit:
+        try:
+            created = ctx.dates.utc(visit)
+        except TimeError:
+            created = None
+    customer = Customer(customer_id=clean_id(f.get("Square Customer ID", "")) or clean_id(f.get("Reference ID", "")),
+                        first_name=f.get("First Name", "").strip(), last_name=f.get("Last Name", "").strip(),
+                        email=clean_email(f.get("Email Address", "")),
+                        phone_number=phone_e164(f.get("Phone Number", ""), ctx.country), created_at=created)
+    if not customer.key():
+        out.skip()
+        return
+    out.add_customer(customer)
+
+
+ITEM_SALES = Preset(
+    key="square-item-sales", title="Square — Item Sales", grain="line item",
+    required=("Date", "Time", "Item", "Qty", "Net Sales", "Transaction ID"),
+    characteristic=("Time Zone", "Category", "Price Point Name", "Modifiers Applied", "Gross Sales", "Discounts",
+                    "Tax", "Payment ID", "Event Type", "Itemization Type", "Customer ID", "Customer Name", "GTIN"),
+    order_id="Transaction ID", date_columns=("Date",),
+    notes="one row per line item, grouped by Transaction ID; total = Σ(Net Sales + Tax); Event Type Refund → "
+          "refund order <id>-R<UTC time>; currency from [store]; the 33- and 35-column headers both work",
+    map_group=map_item_sales)
+
+TRANSACTIONS = Preset(
+    key="square-transactions", title="Square — Transactions", grain="payment",
+    required=("Date", "Time", "Transaction ID", "Total Collected"),
+    characteristic=("Time Zone", "Gross Sales", "Net Sales", "Tip", "Partial Refunds", "Card Entry Methods",
+                    "Cash", "Fees", "Net Total", "Payment ID", "Event Type", "Deposit ID", "Transaction Status"),
+    order_id="Transaction ID", date_columns=("Date",),
+    notes="one row per payment or refund; total = Total Collected (accounting formats read); Event Type Refund → "
+          "refund order <id>-R<UTC time>; failed/cancelled skipped; a blank Transaction ID is quarantined",
+    map_group=map_transaction)
+
+CUSTOMERS = Preset(
+    key="square-customers", title="Square — Customers", grain="customer",
+    required=("First Name", "Last Name", "Email Address", "Phone Number"),
+    characteristic=("Square Customer ID", "Reference ID", "Nickname", "Company Name", "Memo", "First Visit",
+                    "Last Visit", "Transaction Count", "Lifetime Spend"),
+    order_id="Square Customer ID", date_columns=("First Visit",),
+    notes="the customer list; phones → E.164 with the store's country; invalid phone/email fields dropped",
+    map_group=map_customer)
+
+PRESETS = (ITEM_SALES, TRANSACTIONS, CUSTOMERS)

@@ -1,0 +1,255 @@
+"""The one object that turns the configured POS source into Rulrr data: source → preset → mapped batches.
+
+The sync engine and `preview` both use it, so what preview shows is what sync sends. It resolves the preset
+(`auto` recognises it from the header), sniffs the source's date format once from the head of the source, and
+maps each batch on its own (the reader never splits an order's adjacent rows when given the preset's order-id
+column). `mapping_fingerprint` changes whenever something that changes the mapped result changes (preset and
+its version, column mapping, date format, store currency, country and zone): the ledger then re-reads and
+retries what it quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timezone, tzinfo
+from typing import Any, Iterator
+
+from rulrr_desktop.core.config import Settings
+from rulrr_desktop.core.errors import ConfigError
+from rulrr_desktop.core.mapping.context import MappingContext
+from rulrr_desktop.core.mapping.engine import map_records
+from rulrr_desktop.core.mapping.errors import MissingColumns, UnrecognisedExport
+from rulrr_desktop.core.mapping.preset import Preset
+from rulrr_desktop.core.mapping.presets import AUTO, get_preset, recognise
+from rulrr_desktop.core.mapping.result import MappingResult, Quarantined
+from rulrr_desktop.core.mapping.times import DateOrder, TimeError, resolve_zone, sniff_date_order
+from rulrr_desktop.core.model import STORE_FIELDS, Customer, Order, StoreProfile
+from rulrr_desktop.core.sources.base import Batch, RawRecord, Source, SourceInfo
+
+SNIFF_ROWS = 500
+
+
+@dataclass
+class MappedBatch:
+    orders: list[Order]
+    customers: list[Customer]
+    skipped: int
+    quarantined: list[Quarantined]
+    cursor: dict                # the source cursor after this batch
+    rewritten: bool = False     # the source was rewritten: earlier cursors are void
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    """What the settings screen and `preview` show for confirmation."""
+
+    source: SourceInfo
+    preset: str
+    preset_title: str
+    confidence: float | None          # None when the preset was configured, not guessed
+    date_order: str                   # "YYYY-MM-DD", "M/D/YYYY (month first)", ...
+    date_ambiguous: bool
+    date_format: str                  # the configured strptime format, or ""
+    timezone: str
+    currency: str
+    fingerprint: str
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def open_configured_source(settings: Settings) -> Source:
+    """The reader for `[source]` (the sources package owns the choice)."""
+    from rulrr_desktop.core import sources
+    opener = getattr(sources, "open_source", None)
+    if opener is not None:
+        return opener(settings.source)
+    if settings.source.kind in ("", "csv"):  # until the sources package exports open_source
+        from rulrr_desktop.core.sources.csv_source import CsvSource
+        if not settings.source.path:
+            raise ConfigError("no POS export is configured ([source] path)")
+        return CsvSource(settings.source.path)
+    raise ConfigError(f"the source kind {settings.source.kind!r} is not supported")
+
+
+class Pipeline:
+    """Source + preset + normalisation for one profile's settings (see the module doc)."""
+
+    def __init__(self, settings: Settings, *, source: Source | None = None) -> None:
+        self.settings = settings
+        self._source = source
+        self._preset: Preset | None = None
+        self._confidence: float | None = None
+        self._info: SourceInfo | None = None
+        self._context: MappingContext | None = None
+        self._date_order: DateOrder | None = None
+        mapping = dict(settings.source.mapping or {})
+        self._renames: dict[str, str] = {str(k): str(v) for k, v in dict(mapping.get("columns", {})).items()}
+        self._decimal_comma = bool(mapping.get("decimal_comma", False))
+        self._warnings: list[str] = []
+
+    # -- resolution ----------------------------------------------------------------------------------------
+    @property
+    def source(self) -> Source:
+        if self._source is None:
+            self._source = open_configured_source(self.settings)
+        return self._source
+
+    def _source_info(self) -> SourceInfo:
+        if self._info is None:
+            self._info = self.source.info()
+        return self._info
+
+    def _headers(self) -> tuple[str, ...]:
+        headers = self._source_info().headers
+        if self._renames:
+            back = {v: k for k, v in self._renames.items()}
+            headers = tuple(back.get(h, h) for h in headers)
+        return headers
+
+    @property
+    def preset(self) -> Preset:
+        """The preset in use: the configured one, or for `auto` the one the header looks like. Raises
+        UnrecognisedExport / MissingColumns when the export does not fit."""
+        if self._preset is None:
+            name = (self.settings.source.preset or AUTO).strip()
+            kind = self._source_info().kind
+            headers = self._headers()
+            if name.lower() == AUTO:
+                guess = recognise(headers, sql=kind == "sqlite")
+                if guess is None:
+                    raise UnrecognisedExport(headers)
+                preset, self._confidence = guess.preset, guess.confidence
+            else:
+                preset = get_preset(name)
+            if headers and preset.grain != "entity":
+                missing = preset.missing(headers)
+                if missing:
+                    raise MissingColumns(preset.key, missing)
+            self._preset = preset
+        return self._preset
+
+    @property
+    def zone(self) -> tzinfo:
+        text = self.settings.timezone
+        if not text:
+            return timezone.utc
+        try:
+            return resolve_zone(text)
+        except TimeError:
+            raise ConfigError(f"the store time zone {text!r} is not known",
+                              action="Open Settings → Store and pick the time zone from the list.") from None
+
+    @property
+    def date_order(self) -> DateOrder:
+        if self._date_order is None:
+            self._date_order = self._sniff_dates()
+        return self._date_order
+
+    def _sniff_dates(self) -> DateOrder:
+        preset = self.preset
+        country = self.settings.store.get("storeCountryCode", "")
+        if self.settings.source.date_format or not preset.date_columns:
+            return DateOrder("ymd")
+        samples: list[str] = []
+        for batch in self.source.batches(None, batch_size=SNIFF_ROWS):
+            for record in self._renamed(batch.records):
+                for column in preset.date_columns:
+                    value = record.fields.get(column, "")
+                    if value and value.strip():
+                        samples.append(value)
+            if len(samples) >= SNIFF_ROWS:
+                break
+        return sniff_date_order(samples, country)
+
+    def context(self) -> MappingContext:
+        if self._context is None:
+            store = self.settings.store
+            self._context = MappingContext(currency=store.get("storeCurrency", ""),
+                                           country=store.get("storeCountryCode", ""), zone=self.zone,
+                                           date_order=self.date_order,
+                                           date_format=self.settings.source.date_format,
+                                           decimal_comma=self._decimal_comma)
+        return self._context
+
+    @property
+    def mapping_fingerprint(self) -> str:
+        preset = self.preset
+        store = self.settings.store
+        parts = {"preset": preset.key, "version": preset.version, "columns": self._renames,
+                 "decimal_comma": self._decimal_comma, "date_format": self.settings.source.date_format,
+                 "date_order": self.date_order.order, "currency": store.get("storeCurrency", "").upper(),
+                 "country": store.get("storeCountryCode", "").upper(), "timezone": self.settings.timezone}
+        raw = json.dumps(parts, sort_keys=True).encode()
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def _renamed(self, records: list[RawRecord]) -> list[RawRecord]:
+        if not self._renames:
+            return records
+        back = {v: k for k, v in self._renames.items()}
+        return [RawRecord(r.where, {back.get(k, k): v for k, v in r.fields.items()}, r.entity) for r in records]
+
+    def map_batch(self, batch: Batch) -> MappedBatch:
+        result = map_records(self._renamed(batch.records), self.preset, self.context())
+        return MappedBatch(result.orders, result.customers, result.skipped, result.quarantined, batch.cursor,
+                           batch.rewritten)
+
+    def batches(self, cursor: dict | None, *, batch_size: int = 5000) -> Iterator[MappedBatch]:
+        """What is new since `cursor`, mapped. Each batch stands alone; an order read again from an
+        overlapping file in a later batch is yielded again (the ledger dedupes by id + content hash)."""
+        preset = self.preset
+        group_by = preset.group_by
+        if group_by and self._renames:
+            group_by = self._renames.get(group_by, group_by)
+        self.context()
+        for batch in self.source.batches(cursor, batch_size=batch_size, group_by=group_by):
+            yield self.map_batch(batch)
+
+    def read_all(self) -> MappingResult:
+        """The whole source, mapped and deduped across batches (first seen wins): what `preview` shows."""
+        total = MappingResult()
+        for batch in self.batches(None):
+            for order in batch.orders:
+                total.add_order(order)
+            for customer in batch.customers:
+                total.add_customer(customer)
+            total.skip(batch.skipped)
+            total.quarantined.extend(batch.quarantined)
+        return total
+
+    # -- the store -----------------------------------------------------------------------------------------
+    def store_profile(self, hints: dict[str, str] | None = None) -> StoreProfile:
+        """The store profile: what the export knows (`hints`), overridden by the `[store]` config."""
+        fields: dict[str, str] = {k: str(v).strip() for k, v in (hints or {}).items() if k in STORE_FIELDS and v}
+        for key, value in self.settings.store.items():
+            if key in STORE_FIELDS and str(value).strip():
+                fields[key] = str(value).strip()
+        for key in ("storeCountryCode", "storeCurrency"):
+            if key in fields:
+                fields[key] = fields[key].upper()
+        return StoreProfile(fields, self.settings.timezone)
+
+    def info(self) -> PipelineInfo:
+        warnings = list(self._warnings)
+        if not self.settings.timezone:
+            warnings.append("no store time zone is set: times without a zone are read as UTC "
+                            "(Settings → Store → Time zone)")
+        if not self.settings.store.get("storeCurrency") and self.preset.key.startswith(("square", "loyverse")):
+            warnings.append("no store currency is set and this export carries none (Settings → Store)")
+        order = self.date_order
+        if order.ambiguous:
+            warnings.append(f"the date format could not be told from the data; reading dates as {order.label} "
+                            "(set [source] date_format to change it)")
+        return PipelineInfo(self._source_info(), self.preset.key, self.preset.title, self._confidence,
+                            order.label, order.ambiguous, self.settings.source.date_format,
+                            self.settings.timezone, self.settings.store.get("storeCurrency", "").upper(),
+                            self.mapping_fingerprint, tuple(warnings))
+
+    def describe(self) -> dict[str, Any]:
+        """`info()` as plain JSON-able data."""
+        i = self.info()
+        return {"source": {"kind": i.source.kind, "path": i.source.path, "files": list(i.source.files)},
+                "preset": i.preset, "confidence": i.confidence, "dateOrder": i.date_order,
+                "dateAmbiguous": i.date_ambiguous, "timezone": i.timezone, "currency": i.currency,
+                "warnings": list(i.warnings)}
