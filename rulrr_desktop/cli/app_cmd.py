@@ -1,14 +1,14 @@
-"""`rulrr-desktop app`: the desktop app: tray and main window (the first run opens the connect wizard) (not built yet)."""
+"""`rulrr-desktop app` (also plain `rulrr-desktop`): the desktop app: tray and main window; the first run opens
+the set-up wizard. Qt is imported only here, so the headless commands stay light."""
 
-import sys
-
-HELP = "the desktop app: tray and main window (the first run opens the connect wizard)"
+HELP = "the desktop app: tray and main window (the first run opens the set-up wizard)"
 
 
 def add_arguments(parser):
-    pass
+    parser.add_argument("--background", action="store_true",
+                        help="start in the tray without opening the window (used when starting at login)")
 
 
 def run(args):
-    print("rulrr-desktop: this command is not built yet", file=sys.stderr)
-    return 1
+    from rulrr_desktop.ui.app import run_app
+    return run_app(args.paths, background=args.background)

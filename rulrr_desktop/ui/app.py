@@ -1,0 +1,267 @@
+"""The desktop app: one instance per profile, a tray icon, the main window or the first-run wizard, and the
+sync loop on its worker thread.
+
+`DesktopApp` wires the parts by signals (worker → tray/window, tray/window → worker commands) and owns no
+sync logic. `run_app()` is the entry point of `rulrr-desktop` and of `rulrr-desktop demo`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+from rulrr_desktop import APP_ID, APP_NAME
+from rulrr_desktop.core import autostart
+from rulrr_desktop.core.config import AppPaths
+from rulrr_desktop.core.errors import AppError
+from rulrr_desktop.core.status_text import ErrorInfo, SyncStatus
+from rulrr_desktop.ui.backend import Backend, CoreBackend
+from rulrr_desktop.ui.icons import app_icon
+from rulrr_desktop.ui.main_window import MainWindow
+from rulrr_desktop.ui.tasks import run_in_background
+from rulrr_desktop.ui.tray import Tray
+from rulrr_desktop.ui.wizard import FirstRunWizard, default_connect_page
+from rulrr_desktop.ui.worker import SyncWorker
+
+log = logging.getLogger(__name__)
+QUIT_TIMEOUT_S = 10.0
+
+
+class DesktopApp(QObject):
+    """The running app of one profile."""
+
+    statusChanged = Signal(object)     # SyncStatus, as shown
+    quitting = Signal()
+
+    def __init__(self, backend: Backend, *, tray_available: bool | None = None,
+                 connect_page_factory: Callable[[Backend, QWidget], QWidget] = default_connect_page,
+                 autostart_switch=None, interval_s: float | None = None, jitter_s: float = 10.0) -> None:
+        super().__init__()
+        self.backend = backend
+        self.connect_page_factory = connect_page_factory
+        self.autostart_switch = autostart_switch
+        self.status = SyncStatus()
+        self.tray = Tray(self)
+        if tray_available is not None:
+            self.tray.available = tray_available
+        self.window = MainWindow()
+        self.window.set_tray_available(self.tray.available)
+        self.wizard: FirstRunWizard | None = None
+        self.worker = SyncWorker(backend, interval_s=interval_s, jitter_s=jitter_s)
+        self.worker.statusChanged.connect(self._show_status)
+        self._dialogs: list[QWidget] = []
+        # tray → app
+        self.tray.syncNowRequested.connect(self.worker.sync_now)
+        self.tray.pauseToggled.connect(self.set_paused)
+        self.tray.openRequested.connect(self.open)
+        self.tray.problemsRequested.connect(self.show_problems)
+        self.tray.logFolderRequested.connect(self.open_log_folder)
+        self.tray.quitRequested.connect(self.quit)
+        # window → app
+        w = self.window
+        w.syncNowRequested.connect(self.worker.sync_now)
+        w.pauseToggled.connect(self.set_paused)
+        w.problemsRequested.connect(self.show_problems)
+        w.settingsRequested.connect(self.show_settings)
+        w.logRequested.connect(self.show_log)
+        w.diagnosticsRequested.connect(self.export_diagnostics)
+        w.disconnectRequested.connect(self.disconnect)
+        w.reconnectRequested.connect(self.reconnect)
+        w.quitRequested.connect(self.quit)
+        # a clock for "2 min ago": re-render once a minute without asking the worker
+        self._clock = QTimer(self)
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(lambda: self._show_status(self.status))
+
+    # --- start and stop ----------------------------------------------------------------------------------
+    def start(self, *, show_window: bool = True, first_run: bool | None = None) -> None:
+        self.tray.show()
+        if first_run is None:
+            first_run = self.needs_setup()
+        if first_run:
+            self.open_wizard()
+        elif show_window or not self.tray.available:
+            self.window.bring_forward()
+        self.worker.start()
+        self._clock.start()
+
+    def needs_setup(self) -> bool:
+        """First run: no connection record or no source yet (two small file reads)."""
+        try:
+            from rulrr_desktop.core import connection as connection_record
+            connected = connection_record.load(self.backend.paths) is not None
+            return not connected or not self.backend.settings().source.path
+        except AppError:
+            return True
+
+    def quit(self) -> None:
+        """Finishes in-flight requests (bounded), then leaves."""
+        self.quitting.emit()
+        self._clock.stop()
+        for dialog in self._dialogs:
+            dialog.close()
+        if self.wizard is not None:
+            self.wizard.close()
+        self.window.hide()
+        self.worker.stop(QUIT_TIMEOUT_S)
+        self.tray.hide()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    # --- status --------------------------------------------------------------------------------------------
+    def _show_status(self, status: SyncStatus) -> None:
+        self.status = status
+        self.tray.show_status(status)
+        if self.window.isVisible() or self.window.status != status:
+            self.window.render_status(status)
+        self.statusChanged.emit(status)
+
+    def set_paused(self, paused: bool) -> None:
+        (self.worker.pause if paused else self.worker.resume)()
+
+    # --- windows -------------------------------------------------------------------------------------------
+    def open(self) -> None:
+        if self.wizard is not None and self.wizard.isVisible():
+            self.wizard.raise_()
+            self.wizard.activateWindow()
+            return
+        self.window.render_status(self.status)
+        self.window.bring_forward()
+
+    def open_wizard(self, *, reconnect: bool = False) -> FirstRunWizard:
+        connected_store = "" if reconnect else self._connected_store()
+        self.wizard = FirstRunWizard(self.backend, connected_store=connected_store,
+                                     connect_page_factory=self.connect_page_factory,
+                                     autostart_switch=self.autostart_switch)
+        self.wizard.completed.connect(self._wizard_done)
+        self.wizard.show()
+        self.wizard.raise_()
+        return self.wizard
+
+    def _connected_store(self) -> str:
+        try:
+            from rulrr_desktop.core import connection as connection_record
+            conn = connection_record.load(self.backend.paths)
+        except AppError:
+            return ""
+        return conn.store_name if conn is not None and not conn.needs_reconnect else ""
+
+    def _wizard_done(self) -> None:
+        wizard = self.wizard
+        self.wizard = None
+        if wizard is not None:
+            wizard.hide()
+            wizard.deleteLater()
+        self.window.bring_forward()
+        self.worker.refresh()
+
+    def show_problems(self) -> None:
+        from rulrr_desktop.ui.problems_dialog import ProblemsDialog
+        self._keep(ProblemsDialog(self.status.problems, self.window)).show()
+
+    def show_settings(self) -> None:
+        from rulrr_desktop.ui.settings_dialog import SettingsDialog
+        try:
+            settings = self.backend.settings()
+        except AppError as exc:
+            self.show_error(ErrorInfo.of(exc))
+            return
+        dialog = SettingsDialog(self.backend, settings, self.autostart_switch, self.window)
+        dialog.accepted.connect(self.worker.refresh)
+        self._keep(dialog).show()
+
+    def show_log(self) -> None:
+        from rulrr_desktop.ui.log_view import LogView
+        self._keep(LogView(self.backend.paths.log_dir / "rulrr-desktop.log", self.window)).show()
+
+    def open_log_folder(self) -> None:
+        self.backend.paths.log_dir.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.backend.paths.log_dir)))
+
+    def export_diagnostics(self, target: str | None = None) -> None:
+        if target is None:
+            default = Path.home() / f"rulrr-desktop-diagnostics-{datetime.now():%Y%m%d-%H%M}.zip"
+            target, _ = QFileDialog.getSaveFileName(self.window, "Export diagnostics", str(default),
+                                                    "Zip files (*.zip)")
+            if not target:
+                return
+        from rulrr_desktop.core.diagnostics import export_diagnostics
+        status, paths = self.status, self.backend.paths
+        run_in_background(lambda: export_diagnostics(paths, Path(target), status=status),
+                          lambda path: self.window.statusBar().showMessage(
+                              f"Diagnostics saved to {path}. Send this file to support.", 15_000),
+                          self.show_error, parent=self)
+
+    def disconnect(self) -> None:
+        answer = QMessageBox.question(
+            self.window, "Disconnect from Rulrr?",
+            "Rulrr Desktop will stop sending orders and forget this store's connection on this computer. "
+            "Nothing already sent is lost. You can connect again at any time.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        run_in_background(self.backend.disconnect, lambda _: self.worker.refresh(), self.show_error, parent=self)
+
+    def reconnect(self) -> None:
+        self.open_wizard(reconnect=True)
+
+    def show_error(self, error: ErrorInfo) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title,
+                          " ".join(p for p in (error.detail, error.action) if p), parent=self.window)
+        self._keep(box).show()
+
+    def _keep(self, widget: QWidget) -> QWidget:
+        self._dialogs = [d for d in self._dialogs if d.isVisible()] + [widget]
+        return widget
+
+
+def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
+            argv: list[str] | None = None) -> int:
+    """The `rulrr-desktop` app for one profile. Returns the exit code (0 also when another instance of this
+    profile was already running: it was asked to show its window)."""
+    from rulrr_desktop.core.logs import setup_logging
+    from rulrr_desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show
+    from rulrr_desktop.ui.style import apply_style
+    from rulrr_desktop.ui.system_watch import SystemWatch
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(app_icon())
+    if ask_running_instance_to_show(paths):
+        return 0
+    paths.ensure()
+    setup_logging(paths.log_dir, stderr=False)
+    apply_style(app)
+    instance = SingleInstance(paths)
+    desktop = DesktopApp(CoreBackend(paths),
+                         autostart_switch=autostart.for_this_os(paths.profile, _home_arg(paths)))
+    instance.showRequested.connect(desktop.open)
+    watch = SystemWatch()
+    watch.onlineChanged.connect(desktop.worker.set_online)
+    watch.resumed.connect(desktop.worker.system_resumed)
+    watch.start()
+    desktop.start(show_window=not background or demo)
+    log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
+    code = app.exec()
+    if desktop.worker.running:
+        desktop.worker.stop(QUIT_TIMEOUT_S)
+    watch.stop()
+    instance.close()
+    return int(code)
+
+
+def _home_arg(paths: AppPaths) -> str | None:
+    """The --home folder if this profile lives under one (so start at login reopens the same profile)."""
+    parts = paths.config_dir.parts
+    if "profiles" in parts and parts[-2] == "profiles":
+        return str(Path(*parts[:-2]))
+    return None

@@ -1,0 +1,311 @@
+"""The main window: is my store connected, are my orders reaching Rulrr, and what do I need to fix.
+
+It renders a `SyncStatus` (from the worker) and emits a signal for every button; it reads no file and makes
+no call itself, so it never freezes and is tested by feeding it statuses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QMainWindow, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from rulrr_desktop import APP_NAME
+from rulrr_desktop.core.status_text import SyncState, SyncStatus, ago, clock, describe
+from rulrr_desktop.ui.chart import DailyChart
+from rulrr_desktop.ui.icons import app_icon, state_icon
+
+
+def card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    heading = QLabel(title)
+    heading.setObjectName("cardTitle")
+    layout.addWidget(heading)
+    return frame, layout
+
+
+def muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    return label
+
+
+class Banner(QFrame):
+    """A coloured strip with a title, a sentence and what to do (errors, no-tray notice)."""
+
+    def __init__(self, kind: str = "error") -> None:
+        super().__init__()
+        self.setObjectName("banner")
+        self.setProperty("kind", kind)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: 600;")
+        self.title.setWordWrap(True)
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+        self.hide()
+
+    def show_message(self, title: str, body: str, kind: str | None = None) -> None:
+        if kind:
+            self.setProperty("kind", kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.title.setText(title)
+        self.body.setText(body)
+        self.setAccessibleName(f"{title}. {body}")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    syncNowRequested = Signal()
+    pauseToggled = Signal(bool)
+    disconnectRequested = Signal()
+    reconnectRequested = Signal()
+    settingsRequested = Signal()
+    logRequested = Signal()
+    diagnosticsRequested = Signal()
+    problemsRequested = Signal()
+    quitRequested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setObjectName("mainWindow")
+        self.status: SyncStatus = SyncStatus()
+        self.has_tray = True
+        self._build_menu()
+        body = QWidget()
+        root = QVBoxLayout(body)
+        root.setContentsMargins(16, 14, 16, 14)
+        root.setSpacing(12)
+
+        # headline: the state in one line, as in the tray
+        head = QHBoxLayout()
+        self.state_icon = QLabel()
+        self.state_icon.setFixedSize(40, 40)
+        head.addWidget(self.state_icon)
+        words = QVBoxLayout()
+        self.headline = QLabel()
+        self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)
+        self.summary = muted()
+        words.addWidget(self.headline)
+        words.addWidget(self.summary)
+        head.addLayout(words, 1)
+        self.sync_button = QPushButton("&Sync now")
+        self.sync_button.clicked.connect(self.syncNowRequested)
+        self.pause_button = QPushButton("&Pause")
+        self.pause_button.clicked.connect(lambda: self.pauseToggled.emit(not self.status.paused_by_user))
+        head.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.pause_button, 0, Qt.AlignmentFlag.AlignTop)
+        root.addLayout(head)
+
+        self.error_banner = Banner("error")
+        root.addWidget(self.error_banner)
+        self.tray_banner = Banner("info")
+        root.addWidget(self.tray_banner)
+
+        # the first backfill: a progress bar with rate and time left
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sending progress")
+        self.progress.setTextVisible(True)
+        self.progress_label = muted()
+        root.addWidget(self.progress)
+        root.addWidget(self.progress_label)
+
+        cards = QGridLayout()
+        cards.setSpacing(12)
+        # connection card
+        conn, conn_layout = card("Rulrr connection")
+        self.store_label = QLabel()
+        self.store_label.setObjectName("bigNumber")
+        self.store_label.setWordWrap(True)
+        self.expiry_label = muted()
+        self.source_label = muted()
+        buttons = QHBoxLayout()
+        self.reconnect_button = QPushButton("&Reconnect…")
+        self.reconnect_button.clicked.connect(self.reconnectRequested)
+        self.disconnect_button = QPushButton("&Disconnect")
+        self.disconnect_button.clicked.connect(self.disconnectRequested)
+        buttons.addWidget(self.reconnect_button)
+        buttons.addWidget(self.disconnect_button)
+        buttons.addStretch(1)
+        for w in (self.store_label, self.expiry_label, self.source_label):
+            conn_layout.addWidget(w)
+        conn_layout.addStretch(1)
+        conn_layout.addLayout(buttons)
+        cards.addWidget(conn, 0, 0)
+
+        # sync card
+        sync, sync_layout = card("Orders")
+        grid = QGridLayout()
+        self.today_value = QLabel("0")
+        self.today_value.setObjectName("bigNumber")
+        self.total_value = QLabel("0")
+        self.total_value.setObjectName("bigNumber")
+        self.pending_value = QLabel("0")
+        self.pending_value.setObjectName("bigNumber")
+        self.quarantine_value = QLabel("0")
+        self.quarantine_value.setObjectName("bigNumber")
+        for col, (value, caption) in enumerate(((self.today_value, "sent today"), (self.total_value, "sent in all"),
+                                                (self.pending_value, "waiting"),
+                                                (self.quarantine_value, "need a fix"))):
+            grid.addWidget(value, 0, col)
+            cap = muted(caption)
+            grid.addWidget(cap, 1, col)
+            value.setAccessibleName(caption)
+        sync_layout.addLayout(grid)
+        self.times_label = muted()
+        sync_layout.addWidget(self.times_label)
+        self.problems_button = QPushButton("S&how orders that need a fix")
+        self.problems_button.clicked.connect(self.problemsRequested)
+        sync_layout.addWidget(self.problems_button, 0, Qt.AlignmentFlag.AlignLeft)
+        cards.addWidget(sync, 0, 1)
+
+        chart_card, chart_layout = card("Orders sent per day (last 30 days)")
+        self.chart = DailyChart()
+        chart_layout.addWidget(self.chart)
+        cards.addWidget(chart_card, 1, 0, 1, 2)
+
+        activity_card, activity_layout = card("Recent activity")
+        self.activity = QListWidget()
+        self.activity.setAccessibleName("Recent activity")
+        self.activity.setMaximumHeight(120)
+        self.activity.setFrameShape(QFrame.Shape.NoFrame)
+        activity_layout.addWidget(self.activity)
+        cards.addWidget(activity_card, 2, 0, 1, 2)
+        cards.setColumnStretch(0, 1)
+        cards.setColumnStretch(1, 1)
+        root.addLayout(cards)
+        root.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setCentralWidget(scroll)
+        self.resize(760, 640)
+        self.render_status(SyncStatus())
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.settingsRequested)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quitRequested)
+        menu.addAction(self.settings_action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.log_action = QAction("Show the &log", self)
+        self.log_action.triggered.connect(self.logRequested)
+        self.diagnostics_action = QAction("&Export diagnostics…", self)
+        self.diagnostics_action.triggered.connect(self.diagnosticsRequested)
+        help_menu.addAction(self.log_action)
+        help_menu.addAction(self.diagnostics_action)
+
+    def set_tray_available(self, available: bool) -> None:
+        self.has_tray = available
+        if available:
+            self.tray_banner.hide()
+        else:
+            self.tray_banner.show_message(
+                "This desktop has no tray area",
+                "Keep this window open (you can minimise it) so your orders keep reaching Rulrr. "
+                "Closing it minimises it; use File → Quit to stop sending.", "info")
+
+    def render_status(self, status: SyncStatus, now: datetime | None = None) -> None:
+        now = now or datetime.now(timezone.utc)
+        self.status = status
+        text = describe(status, now)
+        self.state_icon.setPixmap(state_icon(text.state).pixmap(40, 40))
+        self.state_icon.setAccessibleName(text.state.label)
+        self.headline.setText(text.headline)
+        self.summary.setText(text.summary if text.state is not SyncState.ERROR else
+                             f"Last sync {ago(status.last_sync, now)} · {status.delivered_today:,} orders today")
+        connected = text.state is not SyncState.NOT_CONNECTED
+        self.sync_button.setEnabled(connected and not status.syncing and not status.paused_by_user)
+        self.pause_button.setEnabled(connected)
+        self.pause_button.setText("&Resume" if status.paused_by_user else "&Pause")
+        if status.error is not None:
+            self.error_banner.show_message(status.error.title,
+                                           " ".join(p for p in (status.error.detail, status.error.action) if p))
+        else:
+            self.error_banner.hide()
+        p = status.progress
+        show_progress = bool(status.syncing and p is not None and p.total)
+        self.progress.setVisible(show_progress)
+        self.progress_label.setVisible(show_progress)
+        if show_progress:
+            assert p is not None
+            self.progress.setRange(0, p.total)
+            self.progress.setValue(min(p.done, p.total))
+            self.progress.setFormat(f"{p.done:,} of {p.total:,} orders")
+            self.progress_label.setText(text.summary)
+        # connection
+        if status.connected:
+            self.store_label.setText(status.store_name or "Connected store")
+            if status.token_expires:
+                days = (status.token_expires - now).days
+                self.expiry_label.setText(f"Connected. The connection is renewed automatically "
+                                          f"(valid for {days:,} more days).")
+            else:
+                self.expiry_label.setText("Connected.")
+        else:
+            self.store_label.setText("Not connected")
+            self.expiry_label.setText("Connect your Rulrr store so your orders can be sent.")
+        self.source_label.setText(f"Reading: {status.source_label}" if status.source_label else
+                                  "No POS export chosen yet (File → Settings).")
+        self.reconnect_button.setText("&Reconnect…" if status.connected else "&Connect…")
+        self.disconnect_button.setEnabled(status.connected)
+        # numbers
+        self.today_value.setText(f"{status.delivered_today:,}")
+        self.total_value.setText(f"{status.delivered_total:,}")
+        self.pending_value.setText(f"{status.pending:,}")
+        self.quarantine_value.setText(f"{status.quarantined:,}")
+        self.quarantine_value.setStyleSheet("color: #b45309;" if status.quarantined else "")
+        self.problems_button.setVisible(status.quarantined > 0)
+        self.problems_button.setText(f"S&how the {status.quarantined:,} orders that need a fix"
+                                     if status.quarantined != 1 else "S&how the order that needs a fix")
+        times = [f"Last sync {ago(status.last_sync, now)}"]
+        if status.next_sync and connected and not status.paused_by_user:
+            times.append(f"next at {clock(status.next_sync)}")
+        self.times_label.setText(", ".join(times) + ".")
+        self.chart.set_days(status.daily)
+        # activity
+        self.activity.clear()
+        for moment, line in status.activity[:20]:
+            QListWidgetItem(f"{clock(moment)}  {line}", self.activity)
+        if not status.activity:
+            QListWidgetItem("Nothing yet.", self.activity)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        # the app lives in the tray: closing the window only hides it
+        event.ignore()
+        if self.has_tray:
+            self.hide()
+        else:
+            self.showMinimized()
+
+    def bring_forward(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+
+__all__ = ["MainWindow", "Banner", "card", "muted"]

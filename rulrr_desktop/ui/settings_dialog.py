@@ -1,0 +1,104 @@
+"""Settings: the data source and its format, the store profile, how often and how fast to send, start at
+login, and a proxy. Saved to config.toml on OK (the sync loop picks them up at its next pass)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from rulrr_desktop.core import autostart
+from rulrr_desktop.core.config import Settings
+from rulrr_desktop.core.errors import AppError
+from rulrr_desktop.ui.backend import Backend
+from rulrr_desktop.ui.source_form import SourceForm
+from rulrr_desktop.ui.store_form import StoreForm
+
+
+def labelled(form: QFormLayout, text: str, field: QWidget, accessible: str) -> None:
+    caption = QLabel(text)
+    caption.setBuddy(field)
+    field.setAccessibleName(accessible)
+    form.addRow(caption, field)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, backend: Backend, settings: Settings, autostart_switch=None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend, self.settings, self.autostart_switch = backend, settings, autostart_switch
+        self.setWindowTitle("Settings")
+        self.resize(720, 560)
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs)
+
+        self.source_form = SourceForm(backend)
+        if settings.source.path:
+            self.source_form.set_path(settings.source.path, settings.source.preset)
+        self.tabs.addTab(self.source_form, "&Data source")
+
+        self.store_form = StoreForm()
+        self.store_form.set_values(dict(settings.store))
+        self.tabs.addTab(self.store_form, "S&tore")
+
+        sending = QWidget()
+        form = QFormLayout(sending)
+        self.interval = QSpinBox()
+        self.interval.setRange(10, 24 * 3600)
+        self.interval.setSuffix(" seconds")
+        self.interval.setValue(settings.sync.interval_seconds)
+        labelled(form, "Look for new sales &every", self.interval, "Look for new sales every (seconds)")
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(1, 32)
+        self.concurrency.setValue(settings.sync.concurrency)
+        labelled(form, "Orders sent at the &same time", self.concurrency, "Orders sent at the same time")
+        self.autostart_box = QCheckBox("Start Rulrr Desktop when I &log in")
+        self.autostart_box.setAccessibleName("Start Rulrr Desktop when I log in")
+        self.autostart_box.setChecked(bool(autostart_switch and autostart_switch.is_enabled()))
+        self.autostart_box.setEnabled(autostart_switch is not None)
+        form.addRow(self.autostart_box)
+        self.proxy = QLineEdit(str(settings.extra.get("network", {}).get("proxy", "")))
+        self.proxy.setPlaceholderText("http://proxy.example.com:3128 (leave empty to use the system's)")
+        labelled(form, "&Proxy", self.proxy, "Proxy")
+        self.tabs.addTab(sending, "Se&nding")
+
+        self.error = QLabel()
+        self.error.setObjectName("problem")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        if not self.store_form.validate():
+            self.tabs.setCurrentWidget(self.store_form)
+            self.error.setText("Some store details need fixing first.")
+            return
+        settings = self.settings
+        source = self.source_form.source()
+        if source.path:
+            settings.source.kind, settings.source.path, settings.source.preset = (source.kind, source.path,
+                                                                                  source.preset)
+        settings.store.update(self.store_form.values())
+        settings.sync.interval_seconds = self.interval.value()
+        settings.sync.concurrency = self.concurrency.value()
+        proxy = self.proxy.text().strip()
+        network = dict(settings.extra.get("network", {}))
+        if proxy:
+            network["proxy"] = proxy
+        else:
+            network.pop("proxy", None)
+        if network:
+            settings.extra["network"] = network
+        else:
+            settings.extra.pop("network", None)
+        try:
+            self.backend.save(settings)
+            if self.autostart_switch is not None:
+                autostart.set_enabled(self.autostart_switch, self.autostart_box.isChecked())
+        except AppError as exc:
+            self.error.setText(exc.message)
+            return
+        self.accept()

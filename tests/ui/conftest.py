@@ -1,0 +1,123 @@
+"""Fixtures of the desktop-app tests: a scripted backend (so every screen and tray state can be shown without a
+sandbox), a folder for the PNG grabs, and a DesktopApp that is always quit at the end of its test."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from rulrr_desktop.core.config import AppPaths, Settings, SourceSettings
+from rulrr_desktop.core.status_text import ErrorInfo, ProblemRow, Progress, SyncStatus
+from rulrr_desktop.ui.backend import PreviewResult, PreviewRow
+
+
+@pytest.fixture(scope="session")
+def screens_dir(tmp_path_factory) -> Path:
+    """Where the PNG grabs go: $RULRR_SCREENS_DIR if set (to look at them), else a tmp folder."""
+    target = os.environ.get("RULRR_SCREENS_DIR")
+    path = Path(target) if target else tmp_path_factory.mktemp("screens")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def grab(screens_dir: Path, qtbot):
+    def save(widget, name: str) -> Path:
+        qtbot.waitUntil(lambda: widget.isVisible() or True)
+        widget.repaint()
+        path = screens_dir / f"{name}.png"
+        assert widget.grab().save(str(path)), path
+        assert path.stat().st_size > 1000
+        return path
+    return save
+
+
+def sample_status(**changes) -> SyncStatus:
+    today = date.today()
+    daily = tuple((today - timedelta(days=29 - i), (i * 37) % 90 + (20 if i > 20 else 3)) for i in range(30))
+    now = datetime.now(timezone.utc)
+    base = SyncStatus(connected=True, store_name="Bridge Street Bakery",
+                      token_expires=now + timedelta(days=364), source_label="items-2026.csv (Square Item Sales)",
+                      last_sync=now - timedelta(minutes=2), next_sync=now + timedelta(seconds=58),
+                      delivered_today=38, delivered_total=1204, daily=daily,
+                      activity=((now - timedelta(minutes=2), "Sent what was new"),
+                                (now - timedelta(minutes=3), "Sent what was new")))
+    return base.with_changes(**changes)
+
+
+PROBLEMS = (ProblemRow("items-2026-06-12.csv:17", "the Transaction ID is empty: an order without an id cannot "
+                                                  "be sent"),
+            ProblemRow("items-2026-06-12.csv:42", "the date “31/02/2026” is not a date"),
+            ProblemRow("items-2026-06-13.csv:5", "the total “abc” is not an amount of money"))
+
+STATES = {
+    "up-to-date": sample_status(),
+    "syncing": sample_status(syncing=True, progress=Progress(6200, 20000, 310.0)),
+    "paused": sample_status(paused_until=datetime.now(timezone.utc) + timedelta(minutes=10),
+                            pause_reason="Rulrr could not be reached"),
+    "offline": sample_status(offline=True),
+    "attention": sample_status(quarantined=3, problems=PROBLEMS),
+    "error": sample_status(error=ErrorInfo("Rulrr no longer accepts this connection",
+                                           "the access token was revoked",
+                                           "Reconnect to Rulrr (Connect again in the app). Nothing is lost "
+                                           "meanwhile.")),
+    "not-connected": SyncStatus(),
+}
+
+
+@dataclass
+class FakeBackend:
+    """Stands in for CoreBackend: statuses and passes are scripted; settings live in memory."""
+
+    paths: AppPaths
+    status_value: SyncStatus = field(default_factory=sample_status)
+    saved: list[Settings] = field(default_factory=list)
+    passes: int = 0
+    fail_with: BaseException | None = None
+    block: threading.Event | None = None
+    preview_result: PreviewResult | None = None
+    _settings: Settings = field(default_factory=Settings)
+
+    def settings(self) -> Settings:
+        return Settings.from_dict(self._settings.to_dict())
+
+    def save(self, settings: Settings) -> None:
+        self._settings = settings
+        self.saved.append(settings)
+
+    def status(self) -> SyncStatus:
+        return self.status_value
+
+    def sync_once(self, stop, progress) -> None:
+        self.passes += 1
+        progress(Progress(1, 2, 10.0))
+        if self.block is not None:
+            self.block.wait(30)
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def disconnect(self) -> None:
+        self.status_value = SyncStatus()
+
+    def presets(self):
+        return [("auto", "Recognise automatically"), ("square-item-sales", "Square: Item Sales"),
+                ("generic-csv", "Generic CSV (Rulrr column names)")]
+
+    def preview(self, source: SourceSettings, limit: int = 20) -> PreviewResult:
+        if self.preview_result is not None:
+            return self.preview_result
+        rows = tuple(PreviewRow(f"T-10{i:02d}", f"2{i % 9} Jun 2026 1{i % 10}:05", f"{4 + i}.50 USD",
+                                "Jane Doe" if i % 3 else "", 1 + i % 3) for i in range(12))
+        return PreviewResult("square-item-sales", rows, orders=1204, skipped=4, problems=PROBLEMS,
+                             store={"storeCurrency": "USD", "timezone": "America/New_York"})
+
+
+@pytest.fixture
+def fake_backend(app_home: AppPaths) -> FakeBackend:
+    app_home.ensure()
+    return FakeBackend(app_home)
