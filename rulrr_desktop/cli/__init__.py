@@ -38,16 +38,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", help="keep config, state and logs under this folder (env RULRR_DESKTOP_HOME)")
     common.add_argument("--profile", default="default", help="which store on this machine (default: default)")
+    # The same options after the command name; SUPPRESS so that a sub-command's default does not overwrite a
+    # value given before the command (`rulrr-desktop --profile shop2 connect`).
+    sub_common = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        sub_common.add_argument(*action.option_strings, default=argparse.SUPPRESS, help=action.help)
     parser = argparse.ArgumentParser(prog="rulrr-desktop", parents=[common],
                                      description="Keeps Rulrr fed with your store's orders and customers.")
     parser.add_argument("--version", action="version", version=f"rulrr-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, spec in COMMANDS.items():
         if only is not None and name != only:
-            sub.add_parser(name, parents=[common], help=argparse.SUPPRESS)
+            sub.add_parser(name, parents=[sub_common], help=argparse.SUPPRESS)
             continue
         command = _load(spec)
-        p = sub.add_parser(name, parents=[common], help=command.HELP, description=command.HELP)
+        p = sub.add_parser(name, parents=[sub_common], help=command.HELP, description=command.HELP)
         command.add_arguments(p)
         p.set_defaults(_run=command.run)
     return parser
