@@ -72,6 +72,11 @@ def open_configured_source(settings: Settings) -> Source:
     raise ConfigError(f"the source kind {settings.source.kind!r} is not supported")
 
 
+def _where_key(q: Quarantined) -> tuple[str, int, str]:
+    name, _, line = q.where.rpartition(":")
+    return (name, int(line), "") if line.isdigit() else (q.where, 0, "")
+
+
 class Pipeline:
     """Source + preset + normalisation for one profile's settings (see the module doc)."""
 
@@ -216,6 +221,7 @@ class Pipeline:
                 total.add_customer(customer)
             total.skip(batch.skipped)
             total.quarantined.extend(batch.quarantined)
+        total.quarantined.sort(key=_where_key)
         return total
 
     # -- the store -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ source's locale says so (`decimal_comma=True`), never guessed.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents that are not 2 (every other currency code has 2).
@@ -23,6 +24,7 @@ _EXPONENT_NOT_2 = {
 _SYMBOLS = "$€£¥₩₹₽₺₪₫฿₱₦₴₡₲₵"
 _MINUS_SIGNS = ("-", "\u2212", "\u2013")
 _CACHE_LIMIT = 200_000
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 
 
 class MoneyError(ValueError):
@@ -57,23 +59,33 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> Decimal:
         s = s[3:].strip()
     elif len(s) > 3 and s[-3:].isalpha() and s[-3:].isupper():
         s = s[:-3].strip()
-    for _ in range(3):  # sign and symbol in any order: "-$12", "$-12", "-12 €"
+    signs = 1 if negative else 0
+    for _ in range(4):  # sign and symbol in any order: "-$12", "$-12", "-12 €"
         if s and s[0] in _MINUS_SIGNS:
-            negative, s = not negative, s[1:].strip()
+            negative, s, signs = True, s[1:].strip(), signs + 1
         elif s and s[0] == "+":
-            s = s[1:].strip()
+            s, signs = s[1:].strip(), signs + 1
         elif s and s[0] in _SYMBOLS:
             s = s[1:].strip()
         elif s and s[-1] in _SYMBOLS:
             s = s[:-1].strip()
         elif s and s[-1] in _MINUS_SIGNS:  # trailing minus, as some ERP exports write it
-            negative, s = not negative, s[:-1].strip()
+            negative, s, signs = True, s[:-1].strip(), signs + 1
         else:
             break
+    if signs > 1:
+        raise MoneyError(f"{text.strip()!r} is not an amount of money")
+    group, point = (".", ",") if decimal_comma else (",", ".")
+    s = s.replace("'", "").replace(" ", "") if decimal_comma else s.replace("'", "")
+    if group in s:
+        # thousands separators must group by three ("1,149.00"); "4,00" is a decimal comma, not 400
+        whole = s.partition(point)[0]
+        if not _GROUPED.match(whole.replace(group, ",")):
+            hint = " (is the decimal separator a comma? set it in Settings → Source)" if not decimal_comma else ""
+            raise MoneyError(f"{text.strip()!r} is not an amount of money{hint}")
+        s = s.replace(group, "")
     if decimal_comma:
-        s = s.replace(".", "").replace(" ", "").replace("'", "").replace(",", ".")
-    else:
-        s = s.replace(",", "").replace("'", "")
+        s = s.replace(",", ".")
     if not s or s[0] in "+-" or not (s[0].isdigit() or s[0] == "."):
         raise MoneyError(f"{text.strip()!r} is not an amount of money")
     try:

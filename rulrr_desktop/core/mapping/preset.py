@@ -59,7 +59,7 @@ def amount(parse: MoneyParser, row: RawRecord, column: str, *, optional: bool = 
     except MoneyError as exc:
         if not (text or "").strip():
             raise RowProblem(f"the {column} amount is empty", row.where) from None
-        raise RowProblem(f"the {column} amount {text.strip()!r} is not an amount of money", row.where) from exc
+        raise RowProblem(f"the {column} amount {exc}", row.where) from exc
 
 
 _QTY: dict[str, str] = {}
