@@ -200,7 +200,7 @@ def describe(status: SyncStatus, now: datetime) -> StatusText:
     elif state is SyncState.ERROR:
         assert status.error is not None
         headline = status.error.title
-        summary = " ".join(p for p in (_sentence(status.error.detail), status.error.action) if p)
+        summary = " ".join(p for p in (sentence(status.error.detail), status.error.action) if p)
     elif state is SyncState.OFFLINE:
         headline = "Offline: waiting for the network"
         summary = f"{summary}. Sending resumes by itself when the connection is back."
@@ -235,7 +235,8 @@ def describe(status: SyncStatus, now: datetime) -> StatusText:
     )
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """Capitalised, with a full stop: for joining an error's detail and action."""
     text = text.strip()
     if not text:
         return ""
@@ -267,7 +268,7 @@ class NotificationPolicy:
             self._announced = True
             err = status.error
             assert err is not None
-            return err.title, " ".join(p for p in (_sentence(err.detail), err.action) if p)
+            return err.title, " ".join(p for p in (sentence(err.detail), err.action) if p)
         if self._in_error and state in (SyncState.UP_TO_DATE, SyncState.SYNCING, SyncState.ATTENTION):
             self._in_error = False
             if self._announced:

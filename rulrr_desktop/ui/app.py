@@ -8,7 +8,10 @@ sync logic. `run_app()` is the entry point of `rulrr-desktop` and of `rulrr-desk
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -32,6 +35,7 @@ from rulrr_desktop.ui.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 QUIT_TIMEOUT_S = 10.0
+STARTUP_MARK_ENV = "RULRR_STARTUP_MARK"
 
 
 class DesktopApp(QObject):
@@ -245,18 +249,36 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
     desktop = DesktopApp(CoreBackend(paths),
                          autostart_switch=autostart.for_this_os(paths.profile, _home_arg(paths)))
     instance.showRequested.connect(desktop.open)
+    instance.showRequested.connect(lambda: log.info("a second launch asked this window to come forward"))
     watch = SystemWatch()
     watch.onlineChanged.connect(desktop.worker.set_online)
     watch.resumed.connect(desktop.worker.system_resumed)
     watch.start()
     desktop.start(show_window=not background or demo)
     log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
+    _quit_on_signals(desktop)
+    if os.environ.get(STARTUP_MARK_ENV):
+        # bench/startup.py: report when the first frame is up, then leave
+        QTimer.singleShot(0, lambda: (print(f"ready {time.time():.6f}", flush=True), desktop.quit()))
     code = app.exec()
     if desktop.worker.running:
         desktop.worker.stop(QUIT_TIMEOUT_S)
     watch.stop()
     instance.close()
     return int(code)
+
+
+def _quit_on_signals(desktop: DesktopApp) -> None:
+    """SIGTERM/SIGINT (a logout, `kill`, Ctrl-C in a terminal) end the app cleanly: in-flight requests finish."""
+    def handler(signum, frame):
+        QTimer.singleShot(0, desktop.quit)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+    # Python runs signal handlers only between bytecodes: wake the interpreter a few times a second
+    wake = QTimer(desktop)
+    wake.setInterval(250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
 
 
 def _home_arg(paths: AppPaths) -> str | None:

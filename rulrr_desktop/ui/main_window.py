@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWi
                                QWidget)
 
 from rulrr_desktop import APP_NAME
-from rulrr_desktop.core.status_text import SyncState, SyncStatus, ago, clock, describe
+from rulrr_desktop.core.status_text import SyncState, SyncStatus, ago, clock, describe, sentence
 from rulrr_desktop.ui.chart import DailyChart
 from rulrr_desktop.ui.icons import app_icon, state_icon
 
@@ -122,9 +122,7 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sending progress")
         self.progress.setTextVisible(True)
-        self.progress_label = muted()
         root.addWidget(self.progress)
-        root.addWidget(self.progress_label)
 
         cards = QGridLayout()
         cards.setSpacing(12)
@@ -183,7 +181,7 @@ class MainWindow(QMainWindow):
         activity_card, activity_layout = card("Recent activity")
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent activity")
-        self.activity.setMaximumHeight(120)
+        self.activity.setMaximumHeight(110)
         self.activity.setFrameShape(QFrame.Shape.NoFrame)
         activity_layout.addWidget(self.activity)
         cards.addWidget(activity_card, 2, 0, 1, 2)
@@ -197,7 +195,7 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         self.setCentralWidget(scroll)
-        self.resize(760, 640)
+        self.resize(780, 700)
         self.render_status(SyncStatus())
 
     def _build_menu(self) -> None:
@@ -243,20 +241,18 @@ class MainWindow(QMainWindow):
         self.pause_button.setEnabled(connected)
         self.pause_button.setText("&Resume" if status.paused_by_user else "&Pause")
         if status.error is not None:
-            self.error_banner.show_message(status.error.title,
-                                           " ".join(p for p in (status.error.detail, status.error.action) if p))
+            self.error_banner.show_message(status.error.title, " ".join(
+                p for p in (sentence(status.error.detail), status.error.action) if p))
         else:
             self.error_banner.hide()
         p = status.progress
         show_progress = bool(status.syncing and p is not None and p.total)
         self.progress.setVisible(show_progress)
-        self.progress_label.setVisible(show_progress)
         if show_progress:
             assert p is not None
             self.progress.setRange(0, p.total)
             self.progress.setValue(min(p.done, p.total))
             self.progress.setFormat(f"{p.done:,} of {p.total:,} orders")
-            self.progress_label.setText(text.summary)
         # connection
         if status.connected:
             self.store_label.setText(status.store_name or "Connected store")

@@ -75,8 +75,8 @@ class StoreForm(QWidget):
 
     changed = Signal()
 
-    FIELDS = (("storeName", "Store &name", "Bridge Street Bakery"),
-              ("storeAddress", "Street &address", "120 Bridge Street"),
+    FIELDS = (("storeName", "Store &name", "e.g. Bridge Street Bakery"),
+              ("storeAddress", "Street &address", "e.g. 120 Bridge Street"),
               ("storeCity", "&City", ""), ("storeState", "State or re&gion", ""),
               ("storePostalCode", "&Postal code", ""), ("storePhoneNumber", "Store p&hone", "+1 555 201 3344"))
 
@@ -170,7 +170,7 @@ class StoreForm(QWidget):
         phone = values.get("storePhoneNumber", "")
         if phone and not phone.startswith("+"):
             out.append("The store phone number does not look right: write it with the country code, "
-                       "e.g. +1 555 201 3344.")
+                       "e.g. +1 212 201 3344.")
         tz = values.get("timezone")
         if tz:
             try:

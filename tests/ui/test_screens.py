@@ -122,7 +122,7 @@ def test_main_window_states(qtbot, qapp, grab, theme, name):
         assert "Reconnect" in window.error_banner.body.text()
     if name == "syncing":
         assert window.progress.text() == "6,200 of 20,000 orders"
-        assert "310 orders/s" in window.progress_label.text() and "left" in window.progress_label.text()
+        assert "310 orders/s" in window.summary.text() and "left" in window.summary.text()
     if name == "up-to-date":
         assert window.today_value.text() == "38" and window.total_value.text() == "1,204"
         assert window.chart.days == status.daily

@@ -1,0 +1,113 @@
+"""The application shell: wiring of tray, window and worker; one instance per profile; a clean quit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rulrr_desktop.core.status_text import SyncState
+from rulrr_desktop.ui.app import DesktopApp
+
+from conftest import STATES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def desktop(fake_backend, qtbot):
+    app = DesktopApp(fake_backend, tray_available=True, interval_s=3600, jitter_s=0.1)
+    yield app
+    app.worker.stop(10)
+    app.tray.hide()
+    app.window.hide()
+
+
+def test_tray_and_window_follow_the_worker(qtbot, desktop, fake_backend):
+    fake_backend.status_value = STATES["attention"]
+    with qtbot.waitSignal(desktop.worker.passFinished, timeout=10_000):
+        desktop.start(first_run=False)
+    qtbot.waitUntil(lambda: desktop.tray.state is SyncState.ATTENTION)
+    assert desktop.window.isVisible()
+    assert desktop.window.quarantine_value.text() == "3"
+    desktop.tray.problemsRequested.emit()
+    dialog = desktop._dialogs[-1]
+    assert dialog.table.rowCount() == 3
+    dialog.close()
+    # Pause from the tray reaches the worker and comes back as a status
+    desktop.tray.pause_action.trigger()
+    qtbot.waitUntil(lambda: desktop.tray.state is SyncState.PAUSED)
+    assert desktop.window.pause_button.text() == "&Resume"
+    with qtbot.waitSignal(desktop.worker.passFinished, timeout=10_000):
+        desktop.window.pause_button.click()
+    # closing the window keeps the app in the tray
+    desktop.window.close()
+    assert not desktop.window.isVisible() and desktop.worker.running
+    desktop.tray.openRequested.emit()
+    assert desktop.window.isVisible()
+
+
+def test_first_run_opens_the_wizard(qtbot, desktop):
+    desktop.start()                      # no connection record in the fresh home: set-up first
+    assert desktop.wizard is not None and desktop.wizard.isVisible()
+    assert not desktop.window.isVisible()
+    desktop.tray.openRequested.emit()    # the tray's Open brings the wizard back, not an empty window
+    assert not desktop.window.isVisible()
+
+
+def test_diagnostics_export_from_the_window(qtbot, desktop, tmp_path, fake_backend):
+    import zipfile
+    desktop.start(first_run=False)
+    target = tmp_path / "diag.zip"
+    desktop.export_diagnostics(str(target))
+    qtbot.waitUntil(target.exists, timeout=10_000)
+    qtbot.waitUntil(lambda: "Diagnostics saved" in desktop.window.statusBar().currentMessage(), timeout=10_000)
+    assert "status.json" in zipfile.ZipFile(target).namelist()
+
+
+def _launch(home: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RULRR_DESKTOP_HOME": str(home)}
+    return subprocess.Popen([sys.executable, "-m", "rulrr_desktop", "app", *extra], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)   # polling a condition with a deadline (not synchronisation by sleeping)
+    return predicate()
+
+
+def test_one_instance_per_profile_and_a_clean_quit(tmp_path):
+    home = tmp_path / "home"
+    log = home / "profiles" / "default" / "logs" / "rulrr-desktop.log"
+    first = _launch(home)
+    try:
+        assert _wait_for(lambda: log.exists() and "started (profile default" in log.read_text(), 60), \
+            first.stderr.read() if first.poll() is not None else "not started"
+        second = _launch(home)
+        assert second.wait(60) == 0                       # it handed over and left
+        assert _wait_for(lambda: "a second launch asked" in log.read_text(), 30)
+        assert first.poll() is None                       # the first one still runs
+        other = _launch(home, "--profile", "cafe")        # another store on the same machine is its own app
+        try:
+            other_log = home / "profiles" / "cafe" / "logs" / "rulrr-desktop.log"
+            assert _wait_for(lambda: other_log.exists() and "started" in other_log.read_text(), 60)
+            assert other.poll() is None
+        finally:
+            other.send_signal(signal.SIGTERM)
+            assert other.wait(30) == 0
+        first.send_signal(signal.SIGTERM)                 # a logout: quit cleanly
+        assert first.wait(30) == 0
+    finally:
+        for proc in (first,):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
