@@ -246,6 +246,20 @@ class ConnectPage(QWidget):
         for future in list(self._futures):
             future.cancel()
         _release(self._executor, self._holder())
+        self._release_web()
+
+    def _release_web(self) -> None:
+        """Deletes the web page, then the view, then the profile, now: Chromium warns (and may crash at exit)
+        when a profile goes before its page."""
+        view, profile = self._view, self._profile
+        self._view = self._profile = None
+        if view is None:
+            return
+        import shiboken6
+        page = view.page()
+        for obj in (page, view, profile):
+            if obj is not None and shiboken6.isValid(obj):
+                shiboken6.delete(obj)
 
     # -- Qt events -----------------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802
