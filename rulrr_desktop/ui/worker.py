@@ -31,6 +31,15 @@ BACKOFF_MAX_S = 15 * 60.0
 PROGRESS_EVERY_S = 0.1
 
 
+class _LoopThread(QThread):
+    def __init__(self, target) -> None:
+        super().__init__()
+        self._target = target
+
+    def run(self) -> None:
+        self._target()
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -50,6 +59,8 @@ class SyncWorker(QObject):
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._wake_reason = ""
+        self._wakes = 0                     # bumped by every command, so no command is missed by the loop
+        self._seen_wakes = 0
         self._paused_by_user = False
         self._online = True
         self._resumed_waiting_network = False
@@ -63,10 +74,10 @@ class SyncWorker(QObject):
 
     # --- life cycle (UI thread) ---------------------------------------------------------------------------
     def start(self) -> None:
-        thread = QThread()
+        # The worker object stays on the UI thread; only its loop runs on the QThread. Its signals, emitted
+        # from the loop, are therefore queued to the UI thread, and the object is deleted where it lives.
+        thread = _LoopThread(self._loop)
         thread.setObjectName("rulrr-sync")
-        self.moveToThread(thread)
-        thread.started.connect(self._loop)
         self._thread = thread
         thread.start()
 
@@ -77,7 +88,6 @@ class SyncWorker(QObject):
         thread = self._thread
         if thread is None:
             return True
-        thread.quit()
         ended = thread.wait(int(timeout_s * 1000))
         if ended:
             self._thread = None
@@ -96,14 +106,12 @@ class SyncWorker(QObject):
             self._backoff = 0.0
             self._runtime.pop("paused_until", None)
             self._runtime.pop("pause_reason", None)
-            self._wake_reason = "sync now"
-            self._cond.notify_all()
+            self._wake("sync now")
 
     def pause(self) -> None:
         with self._cond:
             self._paused_by_user = True
-            self._wake_reason = "pause"
-            self._cond.notify_all()
+            self._wake("pause")
 
     def resume(self) -> None:
         with self._cond:
@@ -125,8 +133,7 @@ class SyncWorker(QObject):
                 self._backoff = 0.0
                 self._runtime.pop("paused_until", None)
                 self._runtime.pop("pause_reason", None)
-            self._wake_reason = "network"
-            self._cond.notify_all()
+            self._wake("network")
 
     def system_resumed(self) -> None:
         """After sleep: wait for the network, then sync with jitter."""
@@ -136,13 +143,17 @@ class SyncWorker(QObject):
             if self._online:
                 self._due_at = time.monotonic() + random.uniform(0.5, self.jitter_s)
                 self._resumed_waiting_network = False
-            self._wake_reason = "resume"
-            self._cond.notify_all()
+            self._wake("resume")
+
+    def _wake(self, reason: str) -> None:
+        """Call with the condition held."""
+        self._wake_reason = reason
+        self._wakes += 1
+        self._cond.notify_all()
 
     def _poke(self, reason: str) -> None:
         with self._cond:
-            self._wake_reason = reason
-            self._cond.notify_all()
+            self._wake(reason)
 
     # --- the loop (worker thread) -----------------------------------------------------------------------------
     def _interval(self) -> float:
@@ -212,11 +223,15 @@ class SyncWorker(QObject):
         with self._cond:
             wait = self._due_at - time.monotonic()
             can_run = not self._paused_by_user and self._online
+            if self._wakes != self._seen_wakes:      # a command arrived while we were busy
+                self._seen_wakes = self._wakes
+                return True
             if can_run and wait <= 0:
                 return False
-            self._wake_reason = ""
             self._cond.wait(timeout=wait if can_run else None)
-            return bool(self._wake_reason)
+            woken = self._wakes != self._seen_wakes
+            self._seen_wakes = self._wakes
+            return woken
 
     def _run_pass(self) -> None:
         if not self._last_status.connected and not self._probe_connected():
