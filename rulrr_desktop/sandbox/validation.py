@@ -72,7 +72,7 @@ def validate_order(body: dict[str, Any]) -> dict[str, str]:
         errors["orderDate"] = "must be an ISO-8601 UTC timestamp ending in Z, such as 2026-06-28T14:03:00.000Z"
     if "orderTotal" not in errors and (reason := _minor_units_reason(body["orderTotal"])):
         errors["orderTotal"] = reason
-    if "currency" not in errors and body["currency"] not in CURRENCIES:
+    if "currency" not in errors and (not isinstance(body["currency"], str) or body["currency"] not in CURRENCIES):
         errors["currency"] = "must be an ISO 4217 currency code such as USD"
     order_type = body.get("type", spec.ORDER_DEFAULT_TYPE)
     if order_type not in spec.ORDER_TYPES:
@@ -127,10 +127,11 @@ def validate_store(body: dict[str, Any]) -> dict[str, str]:
         if name not in errors and not (isinstance(body.get(name), str) and body[name].strip()):
             errors[name] = "is required"
     country = body.get("storeCountryCode")
-    if "storeCountryCode" not in errors and country not in COUNTRIES:
+    if "storeCountryCode" not in errors and (not isinstance(country, str) or country not in COUNTRIES):
         errors["storeCountryCode"] = "must be an ISO 3166 alpha-2 country code such as US"
     currency = body.get("storeCurrency")
-    if "storeCurrency" in body and "storeCurrency" not in errors and currency not in CURRENCIES:
+    if "storeCurrency" in body and "storeCurrency" not in errors and (
+            not isinstance(currency, str) or currency not in CURRENCIES):
         errors["storeCurrency"] = "must be an ISO 4217 currency code such as USD"
     return errors
 
