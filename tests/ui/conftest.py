@@ -121,3 +121,30 @@ class FakeBackend:
 def fake_backend(app_home: AppPaths) -> FakeBackend:
     app_home.ensure()
     return FakeBackend(app_home)
+
+
+# --- a generic-csv POS export for the tests that run against the sandbox ------------------------------------
+GENERIC_COLUMNS = ["orderId", "orderDate", "orderTotal", "currency", "type", "customerId", "firstName",
+                   "lastName", "email", "phoneNumber"]
+
+
+def write_generic_export(path: Path, count: int, *, start: int = 0, bad: int = 0) -> list[str]:
+    """`count` orders (ids U-000000…) plus `bad` rows without an id; returns the good ids."""
+    import csv
+    t0 = datetime(2026, 5, 1, 8, tzinfo=timezone.utc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = []
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(GENERIC_COLUMNS)
+        for i in range(start, start + count):
+            who = i % 5 == 0
+            ids.append(f"U-{i:06d}")
+            writer.writerow([ids[-1], (t0 + timedelta(seconds=30 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             f"{i % 90 + 1}.{i % 100:02d}", "USD", "sale", f"C{i % 40}" if who else "",
+                             "Avery" if who else "", "Hollis" if who else "",
+                             f"avery{i % 40}@example.com" if who else "", ""])
+        for j in range(bad):
+            writer.writerow(["", (t0 + timedelta(hours=j)).strftime("%Y-%m-%dT%H:%M:%SZ"), "1.00", "USD",
+                             "sale", "", "", "", "", ""])
+    return ids
