@@ -242,6 +242,24 @@ class ConnectSession:
                 return self.state
             return self._record()
 
+    def store_in_background(self, interval_s: float = 5.0) -> threading.Thread | None:
+        """Keeps retrying `retry_store()` on a daemon thread until the held tokens land in the keyring.
+
+        For when the window that drove the session goes away while the keyring still fails: the tokens must not
+        go with it. Returns the thread (None when nothing is held)."""
+        if self.state is not ConnectState.STORED_IN_MEMORY:
+            return None
+        wake = threading.Event()
+
+        def loop() -> None:
+            while self.retry_store() is ConnectState.STORED_IN_MEMORY:
+                wake.wait(interval_s)
+            self.close()
+
+        thread = threading.Thread(target=loop, name="rulrr-store-keys", daemon=True)
+        thread.start()
+        return thread
+
     # -- helpers ----------------------------------------------------------------------------------
     def _read_store(self, access_token: str) -> dict:
         client = None

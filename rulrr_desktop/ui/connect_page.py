@@ -245,6 +245,11 @@ class ConnectPage(QWidget):
         self._timer.stop()
         for future in list(self._futures):
             future.cancel()
+        session = self.session
+        if session is not None and session.state is ConnectState.STORED_IN_MEMORY:
+            # The keys exist only in memory: they must outlive this page until the keyring takes them.
+            self._holder().pop("session", None)
+            session.store_in_background(self.keyring_retry_s)
         _release(self._executor, self._holder())
         self._release_web()
 
@@ -271,7 +276,8 @@ class ConnectPage(QWidget):
 
     def hideEvent(self, event) -> None:  # noqa: N802
         super().hideEvent(event)
-        self._timer.stop()                # resumed by showEvent
+        if not event.spontaneous():       # a minimised window keeps polling (the merchant may be in the browser)
+            self._timer.stop()            # resumed by showEvent
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.stop()

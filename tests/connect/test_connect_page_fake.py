@@ -134,3 +134,43 @@ def test_bad_partner_credentials_are_a_vendor_problem(qtbot, app_home, fake_rulr
     assert "POS vendor" in text and "not set up correctly" in text
     assert page.try_again_button.isVisible()
     grab(qtbot, page, "bad_partner_credentials")
+
+
+def test_closing_while_the_keyring_fails_does_not_lose_the_keys(qtbot, app_home, fake_rulrr,
+                                                                unreachable_credentials, flaky_keyring):
+    fake_rulrr.statuses = [IntegrationStatus("finished")]
+    page = make_page(qtbot, app_home, unreachable_credentials, fake_rulrr, keyring_retry_s=0.05)
+    page.show()
+    qtbot.waitUntil(lambda: page.state == "stored_in_memory", timeout=10000)
+    page.close()                                  # the staff closes the wizard; the keyring is still locked
+    assert flaky_keyring.items == {}
+    flaky_keyring.broken = False                  # ...and unlocks it later
+    qtbot.waitUntil(lambda: (SERVICE, "default:refresh_token") in flaky_keyring.items, timeout=5000)
+    qtbot.waitUntil(lambda: connection_record.path(app_home).exists(), timeout=5000)
+    assert connection_record.load(app_home).store_name == "Bridge Street Bakery"
+    assert len(fake_rulrr.exchanges) == 1
+
+
+def test_polling_backs_off_while_rulrr_is_unreachable(qtbot, app_home, fake_rulrr, unreachable_credentials):
+    from rulrr_desktop.core.api.errors import NetworkError
+    from rulrr_desktop.ui.connect_page import OFFLINE_NOTICE
+    fake_rulrr.statuses = [NetworkError("no route")] * 3 + [IntegrationStatus("pending")] * 1000
+    page = make_page(qtbot, app_home, unreachable_credentials, fake_rulrr, poll_interval_s=0.05)
+    delays = []
+    page._timer.timeout.connect(lambda: delays.append(page._delay_s))
+    page.show()
+    qtbot.waitUntil(lambda: len(delays) >= 5 and page.notice == "", timeout=10000)
+    assert delays[:4] == [0.05, 0.1, 0.2, 0.4]           # the first poll, then doubled after each failure
+    assert OFFLINE_NOTICE not in visible_texts(page)      # cleared once Rulrr answers again
+    page.close()
+
+
+def test_missing_partner_settings_fail_the_page_for_the_vendor(qtbot, app_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("RULRR_PARTNER_FILE", str(tmp_path / "no-partner-file.toml"))
+    page = ConnectPage.for_profile(app_home)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.failed, timeout=5000) as failed:
+        page.show()
+    assert type(failed.args[0]).__name__ == "PartnerSetupError"
+    assert "POS vendor" in " ".join(visible_texts(page))
+    page.close()
