@@ -32,21 +32,32 @@ def map_records(records: list[RawRecord], preset: Preset, ctx: MappingContext,
     else:
         by_key: dict[tuple[str, str], list[RawRecord]] = {}
         groups = []
+        group: list[RawRecord] = []
+        last_value: str | None = None
+        last_prefix = "\0"
         for record in records:
-            value = record.fields.get(column, "")
+            value = record.fields.get(column)
+            where = record.where
+            # the fast path: the next line of the same order in the same file (adjacent rows)
+            if value == last_value and where.startswith(last_prefix):
+                group.append(record)
+                continue
             key = clean_id(value) if value else ""
             if not key:
-                if column not in record.fields:
-                    out.quarantine(record.where, f"the column '{column}' is missing in this file")
+                if value is None:
+                    out.quarantine(where, f"the column '{column}' is missing in this file")
                 else:
-                    out.quarantine(record.where, f"the {column} is empty, so the row belongs to no order")
+                    out.quarantine(where, f"the {column} is empty, so the row belongs to no order")
+                last_value = None
                 continue
-            gkey = (record.where.rpartition(":")[0], key)
-            group = by_key.get(gkey)
+            fname = where.rpartition(":")[0]
+            gkey = (fname, key)
+            group = by_key.get(gkey)  # type: ignore[assignment]
             if group is None:
                 group = by_key[gkey] = []
                 groups.append(group)
             group.append(record)
+            last_value, last_prefix = value, fname + ":"
     for group in groups:
         try:
             fn(group, ctx, out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from rulrr_desktop.core.mapping.contacts import clean_email, phone_e164, split_name
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.errors import RowProblem
+from rulrr_desktop.core.mapping.money import MoneyError
 from rulrr_desktop.core.mapping.preset import (Preset, amount, clean_id, is_skipped_state, quantity,
                                                refund_suffix)
 from rulrr_desktop.core.mapping.result import MappingResult
@@ -36,8 +37,12 @@ def _moment(ctx: MappingContext, row: RawRecord):
 
 
 def _customer(f: dict[str, str]) -> Customer | None:
-    cid = clean_id(f.get("Customer ID", ""))
-    name = f.get("Customer Name", "")
+    cid = f.get("Customer ID")
+    name = f.get("Customer Name")
+    if not cid and not name:
+        return None
+    cid = clean_id(cid or "")
+    name = name or ""
     if not cid and not name.strip():
         return None
     first, last = split_name(name)
@@ -46,11 +51,14 @@ def _customer(f: dict[str, str]) -> Customer | None:
 
 def _is_refund(f: dict[str, str]) -> bool:
     ev = f.get("Event Type")
-    return ev is not None and ev.strip().lower() == "refund"
+    return bool(ev) and ev != "Payment" and ev.strip().lower() == "refund"
 
 
 def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
-    """The rows of one Transaction ID (newest-first or not) → a sale order and/or refund orders."""
+    """The rows of one Transaction ID (newest-first or not) → a sale order and/or refund orders.
+
+    The hot path of the biggest exports: plain dict reads and cached parsers; a bad amount is re-read
+    through `amount()` only to word the quarantine reason."""
     first = rows[0]
     tid = clean_id(first.fields["Transaction ID"])
     currency = _currency(ctx, first)
@@ -58,21 +66,32 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
     sale: list[OrderItem] = []
     sale_total = 0
     sale_row: RawRecord | None = None
-    refunds: dict[tuple[str, str, str], list] = {}
+    refunds: dict[tuple[str, str, str], list] | None = None
     for row in rows:
         f = row.fields
-        net = amount(money, row, "Net Sales")
-        tax = amount(money, row, "Tax", optional=True)
+        try:
+            net = money(f["Net Sales"])
+            tax_text = f.get("Tax")
+            tax = money(tax_text) if tax_text else 0
+        except MoneyError:
+            net = amount(money, row, "Net Sales")
+            tax = amount(money, row, "Tax", optional=True)
         name = f["Item"].strip()
-        point = f.get("Price Point Name", "")
+        point = f.get("Price Point Name")
         if point and point != "Regular" and point.strip():
             name = f"{name} ({point.strip()})"
-        item = OrderItem(name=name or "Item", quantity=quantity(f["Qty"], row.where), price=net,
-                         sku=clean_id(f.get("SKU", "")))
-        if _is_refund(f):
+        sku = f.get("SKU")
+        if sku:
+            sku = clean_id(sku)
+        item = OrderItem(name or "Item", quantity(f["Qty"], row.where), net, sku or "")
+        ev = f.get("Event Type")
+        if ev and ev != "Payment" and ev.strip().lower() == "refund":
             key = (f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
-            refunds.setdefault(key, [row, [], 0])
-            entry = refunds[key]
+            if refunds is None:
+                refunds = {}
+            entry = refunds.get(key)
+            if entry is None:
+                entry = refunds[key] = [row, [], 0]
             entry[1].append(item)
             entry[2] += net + tax
         else:
@@ -85,7 +104,7 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
         # Lines keep their file order (a line is its position in the order; identical lines both stay).
         out.add_order(Order(tid, _moment(ctx, sale_row), sale_total, currency, "sale", customer,
                             tuple(sale), sale_row.where))
-    for row, items, total in refunds.values():
+    for row, items, total in (refunds or {}).values():
         moment = _moment(ctx, row)
         # A refund: a negative total; its lines count what came back (positive) at negative prices.
         total = -abs(total)

@@ -160,6 +160,11 @@ def _month(text: str) -> int:
 
 def parse_time_of_day(text: str) -> time:
     """`13:33`, `13:33:05`, `13:33:05.250`, `1:33 PM`, `01:33:05 am` → a time."""
+    if len(text) == 8 and text[2] == ":" and text[5] == ":":  # the common "HH:MM:SS"
+        try:
+            return time(int(text[:2]), int(text[3:5]), int(text[6:]))
+        except ValueError:
+            pass
     s = text.strip()
     if not s:
         return time(0)
@@ -201,6 +206,7 @@ class DateTimeParser:
         self._dates: dict[str, date] = {}
         self._times: dict[str, time] = {}
         self._full: dict[tuple[str, str], datetime] = {}
+        self._days: dict[tuple[str, str], tuple[date, timedelta | None, tzinfo]] = {}
 
     # -- dates -------------------------------------------------------------------------------------------------
     def parse_date(self, text: str) -> date:
@@ -243,8 +249,12 @@ class DateTimeParser:
         try:
             return self._times[text]
         except KeyError:
-            value = self._times[text] = parse_time_of_day(text)
-            return value
+            pass
+        value = parse_time_of_day(text)
+        if len(self._times) >= _CACHE_LIMIT:
+            self._times.clear()
+        self._times[text] = value
+        return value
 
     # -- whole timestamps --------------------------------------------------------------------------------------
     def local(self, text: str) -> tuple[datetime, str]:
@@ -277,7 +287,27 @@ class DateTimeParser:
         return value
 
     def utc_parts(self, date_text: str, time_text: str, zone_text: str = "") -> datetime:
-        """Separate Date / Time / Time Zone columns (Square) → aware UTC."""
-        wall = datetime.combine(self.parse_date(date_text), self.parse_time(time_text))
-        zone = resolve_zone(zone_text) if zone_text and zone_text.strip() else self.default_zone
+        """Separate Date / Time / Time Zone columns (Square) → aware UTC.
+
+        The hot path of line-item exports: the zone's offset is looked up once per (date, zone) when no DST
+        transition happens that day; transition days take the exact path (fold=0, gaps shift forward)."""
+        day = self._days.get((date_text, zone_text))
+        if day is None:
+            day = self._day(date_text, zone_text)
+        d, offset, zone = day
+        t = self._times.get(time_text) or self.parse_time(time_text)
+        if offset is not None:
+            return datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond, UTC) - offset
+        wall = datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond)
         return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+    def _day(self, date_text: str, zone_text: str) -> tuple[date, timedelta | None, tzinfo]:
+        d = self.parse_date(date_text)
+        zone = resolve_zone(zone_text) if zone_text and zone_text.strip() else self.default_zone
+        start = datetime(d.year, d.month, d.day, tzinfo=zone).utcoffset()
+        end = datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=zone).utcoffset()
+        offset = start if start == end else None
+        if len(self._days) >= _CACHE_LIMIT:
+            self._days.clear()
+        value = self._days[(date_text, zone_text)] = (d, offset, zone)
+        return value
