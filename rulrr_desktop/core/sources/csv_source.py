@@ -1,0 +1,452 @@
+"""The CSV source: one export file, or a folder of export files that gains new ones, read incrementally.
+
+Each file has its own entry in the cursor: the byte offset just after the last complete record, the physical
+line reached, the file's format (encoding, BOM, delimiter) and two fingerprints: a hash of the file's head
+(the header and the first records, at most `HEAD_BYTES`) and a hash of the bytes just before the offset (the
+"anchor"). A pass then tells apart, without ever reading the whole file again:
+- append: same head, same anchor, bigger size → read from the offset;
+- rewrite: the head or the anchor changed, or the file shrank below the offset → read it again from the
+  start; the first batch of that file says `rewritten=True`;
+- rotation: a new file in the folder is read from its start; a file that disappeared is dropped from the
+  cursor (the ledger downstream dedupes orders by id and content hash, so overlapping files are harmless).
+
+Records are parsed by the `csv` module (RFC 4180: quoted multi-line fields, `""` escapes) over blocks of
+bytes decoded at once; the offset of a record's end is the text position the parser reached, turned back into
+bytes. A half-written last record (no newline yet, or an open quote) waits for the next pass, unless the file
+has not changed for `settle_seconds` (an export whose last line simply has no newline).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+from rulrr_desktop.core.sources.base import Batch, RawRecord, SourceInfo
+from rulrr_desktop.core.sources.csv_format import FileFormat, detect_format
+from rulrr_desktop.core.sources.errors import SourceUnavailable
+
+EXTENSIONS = (".csv", ".txt")
+HEAD_BYTES = 4096            # the head fingerprint: header + first records
+ANCHOR_BYTES = 256           # the anchor fingerprint: the bytes just before the offset
+HEADER_BYTES = 8192          # the first read for a header (grows for a longer one)
+SNIFF_BYTES = 65536          # what encoding and delimiter detection look at, once per file
+BLOCK_BYTES = 1 << 20        # bytes decoded and parsed at once
+CURSOR_VERSION = 1
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))   # a long Notes field is data, not an error
+_DECODE_FALLBACK = "rulrr-cp1252-fallback"
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8 in a UTF-8 file is read as cp1252 (a hand-edited row), never dropped."""
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_DECODE_FALLBACK, _cp1252_fallback)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def _unique_headers(row: list[str]) -> tuple[str, ...]:
+    """Column names as keys: trimmed, BOM removed, blanks named by position, duplicates suffixed " (2)"."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(row):
+        name = raw.replace("\ufeff", "").strip() if i == 0 else raw.strip()
+        name = name or f"column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            candidate = f"{name} ({seen[name]})"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name} ({seen[name]})"
+            name = candidate
+        seen.setdefault(name, 1)
+        names.append(name)
+    return tuple(names)
+
+
+class _Block:
+    """The complete records of one decoded block of a file, with where each ends (text position, line)."""
+
+    __slots__ = ("start", "text", "fmt", "records", "ends", "lines", "end_char", "end_line", "_mark")
+
+    def __init__(self, start: int, text: str, fmt: FileFormat) -> None:
+        self.start = start                   # byte offset of text[0] in the file
+        self.text = text
+        self.fmt = fmt
+        self.records: list[RawRecord] = []
+        self.ends: list[int] = []            # text position after record i
+        self.lines: list[int] = []           # absolute physical line reached after record i
+        self.end_char = 0                    # text position after the last complete row (blank rows too)
+        self.end_line = 0
+        self._mark = (0, start)              # (text position, byte offset) of the last conversion
+
+    def byte_at(self, pos: int) -> int:
+        """The file offset of text position `pos` (exact: the text is re-encoded the way it was decoded)."""
+        if self.fmt.fixed_width:
+            return self.start + pos
+        char, byte = self._mark
+        if pos < char:
+            char, byte = 0, self.start
+        byte += len(self.text[char:pos].encode(self.fmt.encoding, errors="surrogateescape"))
+        self._mark = (pos, byte)
+        return byte
+
+
+class CsvSource:
+    """Reads a CSV export file, or every .csv/.txt file of a folder, incrementally (see the module doc)."""
+
+    kind = "csv"
+
+    def __init__(self, path: str | os.PathLike[str], *, encoding: str | None = None,
+                 delimiter: str | None = None, settle_seconds: float = 5.0,
+                 block_bytes: int = BLOCK_BYTES) -> None:
+        self.path = Path(path).expanduser()
+        self.encoding = encoding or None
+        self.delimiter = delimiter or None
+        self.settle_seconds = settle_seconds
+        self.block_bytes = max(1024, block_bytes)
+
+    def __repr__(self) -> str:
+        return f"CsvSource({str(self.path)!r})"
+
+    # -- what is there ---------------------------------------------------------------------------------------
+
+    def files(self) -> list[Path]:
+        """The export files, in a stable order (by name, then modification time)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise SourceUnavailable(f"{self.path} does not exist") from None
+        except OSError as exc:
+            raise SourceUnavailable(f"{self.path} cannot be read ({exc.strerror or exc})") from None
+        if not self.path.is_dir():
+            return [self.path]
+        try:
+            entries = [(e.name.casefold(), e.stat().st_mtime_ns, Path(e.path)) for e in os.scandir(self.path)
+                       if e.is_file() and e.name.lower().endswith(EXTENSIONS)
+                       and not e.name.startswith((".", "~$"))]
+        except OSError as exc:
+            raise SourceUnavailable(f"the folder {self.path} cannot be read ({exc.strerror or exc})") from None
+        del st
+        return [p for _, _, p in sorted(entries)]
+
+    def info(self) -> SourceInfo:
+        """The files and the header of the newest one (by modification time), with its format."""
+        files = self.files()
+        headers: tuple[str, ...] = ()
+        details: dict = {"formats": {}}
+        newest = max(files, key=lambda p: p.stat().st_mtime_ns, default=None)
+        for path in files:
+            try:
+                with open(path, "rb") as f:
+                    size = os.fstat(f.fileno()).st_size
+                    fmt = self._detect(f, size)
+                    header, _, _ = self._read_header(f, fmt, size, settled=True)
+            except OSError as exc:
+                raise SourceUnavailable(f"{path} cannot be read ({exc.strerror or exc})") from None
+            details["formats"][path.name] = fmt.to_dict()
+            if path == newest:
+                headers = header or ()
+                details.update(fmt.to_dict())
+        return SourceInfo(self.kind, str(self.path), headers, tuple(p.name for p in files), details)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def batches(self, cursor: dict | None, *, batch_size: int = 5000,
+                group_by: str | None = None) -> Iterator[Batch]:
+        """What is new since `cursor`, file by file, in batches of about `batch_size` records (a run of
+        records with the same `group_by` value is never split; a batch never spans two files). A run may still
+        be split across two passes when the POS appends the rest of it later."""
+        batch_size = max(1, batch_size)
+        start = cursor.get("files") if isinstance(cursor, dict) and cursor.get("v") == CURSOR_VERSION else None
+        states: dict[str, dict] = {k: dict(v) for k, v in (start or {}).items() if isinstance(v, dict)}
+        files = self.files()
+        names = {p.name for p in files}
+        for gone in [n for n in states if n not in names]:
+            del states[gone]
+        yielded_state = dict(start or {})
+        pending_rewrite = False
+        for path in files:
+            for records, rewritten in self._file_batches(path, states, batch_size, group_by):
+                snapshot = {k: dict(v) for k, v in states.items()}
+                yield Batch(records, {"v": CURSOR_VERSION, "files": snapshot}, rewritten or pending_rewrite)
+                yielded_state = snapshot
+                pending_rewrite = False
+            if states.get(path.name, {}).get("rewritten_pending"):
+                states[path.name].pop("rewritten_pending")
+                pending_rewrite = True
+        if states != yielded_state or pending_rewrite:
+            yield Batch([], {"v": CURSOR_VERSION, "files": states}, pending_rewrite)
+
+    # -- one file --------------------------------------------------------------------------------------------
+
+    def _detect(self, f, size: int) -> FileFormat:
+        f.seek(0)
+        sample = f.read(SNIFF_BYTES)
+        return detect_format(sample, complete=len(sample) >= size, encoding=self.encoding,
+                             delimiter=self.delimiter)
+
+    def _same_file(self, f, head: bytes, size: int, old: dict) -> bool:
+        """Is this still the file the cursor followed (grown or not), or was it rewritten?"""
+        offset = int(old.get("offset", 0))
+        head_len = int(old.get("head_len", 0))
+        if size < offset or len(head) < head_len or _digest(head[:head_len]) != old.get("head"):
+            return False
+        begin = max(int(old.get("bom", 0)), offset - ANCHOR_BYTES)
+        f.seek(begin)
+        return _digest(f.read(offset - begin)) == old.get("anchor")
+
+    def _settled(self, mtime_ns: int) -> bool:
+        return time.time() - mtime_ns / 1e9 >= self.settle_seconds
+
+    def _file_batches(self, path: Path, states: dict[str, dict], batch_size: int,
+                      group_by: str | None) -> Iterator[tuple[list[RawRecord], bool]]:
+        name = path.name
+        old = states.get(name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:          # rotated away between the listing and now
+            states.pop(name, None)
+            return
+        except OSError as exc:
+            raise SourceUnavailable(f"{path} cannot be read ({exc.strerror or exc})") from None
+        size = st.st_size
+        if old and old.get("size") == size and old.get("mtime") == st.st_mtime_ns and old.get("offset", 0) >= size:
+            return                         # nothing new: not even opened
+        try:
+            f = open(path, "rb")
+        except OSError as exc:
+            raise SourceUnavailable(f"{path} cannot be read ({exc.strerror or exc})") from None
+        with f:
+            head = f.read(HEAD_BYTES)
+            rewritten = False
+            if old is not None:
+                try:
+                    fmt = FileFormat.from_dict(old)
+                except (KeyError, TypeError, ValueError, LookupError):
+                    old = None
+                else:
+                    if not self._same_file(f, head, size, old):
+                        old, rewritten = None, True
+            if old is None:
+                fmt = self._detect(f, size)
+            settled = self._settled(st.st_mtime_ns)
+            header, header_end, header_line = self._read_header(f, fmt, size, settled=settled)
+            state = {**fmt.to_dict(), "size": size, "mtime": st.st_mtime_ns, "head_len": len(head),
+                     "head": _digest(head)}
+            if header is None:             # not even a complete header yet (or an empty file)
+                states[name] = {**state, "offset": fmt.bom, "line": 0,
+                                "anchor": _digest(b""), **({"rewritten_pending": True} if rewritten else {})}
+                return
+            if old is not None and int(old["offset"]) >= header_end:
+                offset, line, open_line = int(old["offset"]), int(old["line"]), bool(old.get("open"))
+            else:
+                offset, line, open_line = header_end, header_line, False
+            first = True
+            blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line)
+            for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by):
+                begin = max(fmt.bom, end_byte - ANCHOR_BYTES)
+                f.seek(begin)
+                anchor = f.read(end_byte - begin)
+                states[name] = {**state, "offset": end_byte, "line": end_line, "anchor": _digest(anchor),
+                                **({"open": True} if is_open else {})}
+                yield records, rewritten and first
+                first = False
+            if first:                      # no record: keep what we learnt (format, fingerprint, header end)
+                anchor_begin = max(fmt.bom, offset - ANCHOR_BYTES)
+                f.seek(anchor_begin)
+                states[name] = {**state, "offset": offset, "line": line,
+                                "anchor": _digest(f.read(offset - anchor_begin)),
+                                **({"open": True} if open_line else {}),
+                                **({"rewritten_pending": True} if rewritten else {})}
+
+    def _read_header(self, f, fmt: FileFormat, size: int, *,
+                     settled: bool) -> tuple[tuple[str, ...] | None, int, int]:
+        """(column names, byte offset after the header record, lines it took); (None, bom, 0) when the file
+        has no complete header yet."""
+        for block in self._blocks(f, fmt, None, "", fmt.bom, 0, size, settled, False, header_only=True):
+            if block.records:
+                return block.records[0].fields["header"], block.byte_at(block.ends[0]), block.lines[0]
+        return None, fmt.bom, 0
+
+    def _blocks(self, f, fmt: FileFormat, header: tuple[str, ...] | None, name: str, pos: int, line: int,
+                limit: int, settled: bool, open_line: bool, *, header_only: bool = False) -> Iterator[_Block]:
+        """Decoded blocks of complete records from byte `pos` (at physical `line`) up to byte `limit`."""
+        newline = fmt.newline
+        width = len(newline)
+        if open_line and pos < limit:     # the last pass took an unterminated line: its newline came now
+            f.seek(pos)
+            lead = f.read(2 * width)
+            for ending in ("\r\n".encode(fmt.encoding), newline, "\r".encode(fmt.encoding)):
+                if lead.startswith(ending):
+                    pos += len(ending)
+                    break
+        want = HEADER_BYTES if header_only else self.block_bytes
+        while pos < limit:
+            f.seek(pos)
+            data = f.read(min(want, limit - pos))
+            if not data:
+                return
+            at_end = pos + len(data) >= limit
+            cut = data.rfind(newline)
+            while cut > 0 and cut % width:  # a multi-byte newline must sit on a character boundary
+                cut = data.rfind(newline, 0, cut + width - 1)
+            if cut >= 0:
+                block = self._parse(data[:cut + width], pos, fmt, header, name, line, final=False,
+                                    header_only=header_only)
+                if block.end_char > 0:
+                    pos, line = block.byte_at(block.end_char), block.end_line
+                    yield block
+                    if header_only and block.records:
+                        return
+                    want = self.block_bytes
+                    continue
+            if not at_end:
+                want *= 2                  # one record longer than a block (a long multi-line field)
+                continue
+            # only a half-written record is left: it waits, unless the file has stopped changing
+            if settled:
+                block = self._parse(data, pos, fmt, header, name, line, final=True, header_only=header_only)
+                if block.end_char > 0:
+                    yield block
+            return
+
+    def _parse(self, chunk: bytes, start: int, fmt: FileFormat, header: tuple[str, ...] | None, name: str,
+               line0: int, *, final: bool, header_only: bool) -> _Block:
+        """Parses the complete records of `chunk` (a run of whole lines; the last one may lack its newline
+        only when `final`). The hot loop of the source: one dict and one RawRecord per record."""
+        try:
+            text = chunk.decode(fmt.encoding)
+            dirty = False
+        except UnicodeDecodeError:
+            try:
+                text = chunk.decode(fmt.encoding, errors="surrogateescape")
+            except UnicodeDecodeError:
+                text = chunk.decode(fmt.encoding, errors="replace")
+            dirty = True
+        block = _Block(start, text, fmt)
+        sio = io.StringIO(text, newline="")
+        tell = sio.tell
+        reader = csv.reader(sio, delimiter=fmt.delimiter)
+        text_len = len(text)
+        append_record = block.records.append
+        append_end = block.ends.append
+        append_line = block.lines.append
+        nh = len(header) if header else 0
+        prev = 0                           # lines the parser had read after the previous row
+        end_char = 0
+        prefix = f"{name}:"
+        while True:
+            try:
+                for row in reader:
+                    pos = tell()
+                    if pos >= text_len and not final and text.count('"', end_char) % 2:
+                        break              # an open quote: the record goes on after this block
+                    ln = reader.line_num
+                    if row and (row[0] or any(row)):
+                        if dirty:
+                            row = self._clean(row, fmt)
+                        if header_only:
+                            append_record(RawRecord(name, {"header": _unique_headers(row)}))  # type: ignore[dict-item]
+                            append_end(pos)
+                            append_line(line0 + ln)
+                            prev, end_char = ln, pos
+                            break
+                        if len(row) == nh:
+                            fields = dict(zip(header, row))
+                        else:
+                            fields = self._ragged(header or (), row)
+                        append_record(RawRecord(prefix + str(line0 + prev + 1), fields))
+                        append_end(pos)
+                        append_line(line0 + ln)
+                    prev = ln
+                    end_char = pos
+                break
+            except csv.Error:
+                # a record the parser refuses: yield it empty (the mapping quarantines it with its line) and go on
+                pos = tell()
+                append_record(RawRecord(prefix + str(line0 + prev + 1), {}))
+                append_end(pos)
+                append_line(line0 + reader.line_num)
+                prev, end_char = reader.line_num, pos
+        block.end_char = end_char
+        block.end_line = line0 + prev
+        return block
+
+    @staticmethod
+    def _ragged(header: tuple[str, ...], row: list[str]) -> dict[str, str]:
+        """A row with fewer values than columns gets "" for the missing ones; extra values are kept under
+        "column N"."""
+        fields = dict(zip(header, row))
+        if len(row) < len(header):
+            for key in header[len(row):]:
+                fields[key] = ""
+        else:
+            for i in range(len(header), len(row)):
+                fields[f"column {i + 1}"] = row[i]
+        return fields
+
+    @staticmethod
+    def _clean(row: list[str], fmt: FileFormat) -> list[str]:
+        """Values of a block that did not decode: bytes that are not UTF-8 are read as cp1252."""
+        out = []
+        for value in row:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = value.encode(fmt.encoding, errors="surrogateescape")
+                if fmt.encoding == "utf-8":
+                    value = raw.decode("utf-8", errors=_DECODE_FALLBACK)
+                else:
+                    value = raw.decode(fmt.encoding, errors="replace")
+            out.append(value)
+        return out
+
+    @staticmethod
+    def _group(blocks: Iterator[_Block], batch_size: int,
+               group_by: str | None) -> Iterator[tuple[list[RawRecord], int, int, bool]]:
+        """Cuts the records of successive blocks into batches: (records, end byte, end line, open line).
+        With `group_by`, a full batch takes the rest of its last run before it is cut."""
+        batch: list[RawRecord] = []
+        block = None
+        cut_at = -1
+        for block in blocks:
+            recs = block.records
+            n = len(recs)
+            i = 0
+            while i < n:
+                if len(batch) < batch_size:
+                    take = min(batch_size - len(batch), n - i)
+                    batch.extend(recs[i:i + take])
+                    i += take
+                    if len(batch) < batch_size:
+                        break
+                    if group_by is None:
+                        cut_at = block.byte_at(block.ends[i - 1])
+                        yield batch, cut_at, block.lines[i - 1], False
+                        batch = []
+                        continue
+                value = batch[-1].fields.get(group_by)
+                while i < n and recs[i].fields.get(group_by) == value:
+                    batch.append(recs[i])
+                    i += 1
+                if i < n:
+                    cut_at = block.byte_at(block.ends[i - 1])
+                    yield batch, cut_at, block.lines[i - 1], False
+                    batch = []
+        if block is not None:
+            # the last batch ends where the last block ends (blank lines after the last record included)
+            end_byte = block.byte_at(block.end_char)
+            if batch or end_byte > cut_at:
+                is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
+                yield batch, end_byte, block.end_line, is_open

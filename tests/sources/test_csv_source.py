@@ -1,0 +1,253 @@
+"""The CSV source on files written in-process: formats, quoting, line numbers, batches, append, rewrite,
+rotation and errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rulrr_desktop.core.sources import CsvSource, SourceUnavailable, csv_source
+from rulrr_desktop.core.sources.base import Batch
+
+from sources_helpers import read_pass
+
+
+def write(path: Path, data: str | bytes, *, encoding: str = "utf-8", mode: str = "w") -> Path:
+    raw = data if isinstance(data, bytes) else data.encode(encoding)
+    with open(path, mode + "b") as f:
+        f.write(raw)
+    return path
+
+
+def values(records, key):
+    return [r.fields[key] for r in records]
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b""), ("cp1252", b""), ("utf-16-le", b"\xff\xfe"),
+    ("utf-16-be", b"\xfe\xff")])
+def test_encodings_are_detected_and_offsets_stay_exact(tmp_path, encoding, bom):
+    text = "Name;Price;City\r\nCafé crème;£3,50;Zürich\r\n\"Pâte; \"\"brisée\"\"\";€4;Kraków\r\n"
+    if encoding == "cp1252":
+        text = text.replace("Kraków", "Krakow")     # not in cp1252
+    path = write(tmp_path / "x.csv", bom + text.encode(encoding))
+    records, cursor, _ = read_pass(CsvSource(path), None)
+    assert [r.fields for r in records] == [
+        {"Name": "Café crème", "Price": "£3,50", "City": "Zürich"},
+        {"Name": 'Pâte; "brisée"', "Price": "€4", "City": "Kraków" if encoding != "cp1252" else "Krakow"}]
+    state = cursor["files"]["x.csv"]
+    assert (state["encoding"], state["bom"], state["delimiter"]) == (encoding, len(bom), ";")
+    assert state["offset"] == path.stat().st_size
+    write(path, "Crêpe;£2;Paris\r\n".encode(encoding), mode="a")
+    more, _, _ = read_pass(CsvSource(path), cursor)
+    assert [r.fields["Name"] for r in more] == ["Crêpe"] and more[0].where == "x.csv:4"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiter_is_sniffed(tmp_path, delimiter):
+    rows = [["Order", "Total", "Note"], ["A-1", "1.50", "plain"], ["A-2", "2.00", "x y"]]
+    path = write(tmp_path / "d.txt", "".join(delimiter.join(r) + "\n" for r in rows))
+    records, _, _ = read_pass(CsvSource(path), None)
+    assert [r.fields for r in records] == [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert CsvSource(path).info().details["delimiter"] == delimiter
+
+
+def test_multiline_quoted_fields_and_line_numbers(tmp_path):
+    data = ('id,note,amount\n'
+            '1,"first line\nsecond ""quoted"" line\n\nfourth",1.00\n'
+            '\n'
+            '2,plain,"2,000.00"\n'
+            '3,"a,b",3\n')
+    path = write(tmp_path / "m.csv", data)
+    records, _, _ = read_pass(CsvSource(path), None)
+    assert [r.where for r in records] == ["m.csv:2", "m.csv:7", "m.csv:8"]
+    assert records[0].fields["note"] == 'first line\nsecond "quoted" line\n\nfourth'
+    assert values(records, "amount") == ["1.00", "2,000.00", "3"]
+
+
+def test_headers_are_keys_duplicates_suffixed_unknown_and_ragged_kept(tmp_path):
+    # a doubled BOM (a re-saved export): the first is the file's, the second sticks to the first header
+    path = write(tmp_path / "h.csv", "\ufeff\ufeff Tax ,Item,Tax,,Item\n1,a,2,x,b\n1,short\n1,a,2,x,b,extra\n")
+    records, _, _ = read_pass(CsvSource(path, encoding="cp1252"), None)   # the BOM wins over a forced codec
+    assert list(records[0].fields) == ["Tax", "Item", "Tax (2)", "column 4", "Item (2)"]
+    assert records[1].fields == {"Tax": "1", "Item": "short", "Tax (2)": "", "column 4": "", "Item (2)": ""}
+    assert records[2].fields["column 6"] == "extra"
+
+
+def test_folder_with_two_header_versions_in_name_order(tmp_path):
+    write(tmp_path / "items-2026-06-17.csv", "Transaction ID,Qty,Employee\nT3,1,Ann\n")
+    write(tmp_path / "items-2026-06-12.csv", "Transaction ID,Qty\nT1,2\nT2,1\n")
+    write(tmp_path / "readme.md", "not an export\n")
+    source = CsvSource(tmp_path)
+    records, cursor, _ = read_pass(source, None)
+    assert [r.where for r in records] == ["items-2026-06-12.csv:2", "items-2026-06-12.csv:3",
+                                          "items-2026-06-17.csv:2"]
+    assert records[2].fields == {"Transaction ID": "T3", "Qty": "1", "Employee": "Ann"}
+    assert set(cursor["files"]) == {"items-2026-06-12.csv", "items-2026-06-17.csv"}
+    assert source.info().files == ("items-2026-06-12.csv", "items-2026-06-17.csv")
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 8, 100])
+def test_batches_never_split_a_run_of_the_group_column(tmp_path, batch_size):
+    orders = ["A", "A", "A", "B", "C", "C", "D", "D", "D", "D", "E"]
+    path = write(tmp_path / "g.csv", "order,line\n" + "".join(f"{o},{i}\n" for i, o in enumerate(orders)))
+    source = CsvSource(path, block_bytes=1024)
+    records, _, batches = read_pass(source, None, batch_size=batch_size, group_by="order")
+    assert values(records, "line") == [str(i) for i in range(len(orders))]
+    for before, after in zip(batches, batches[1:]):
+        if before.records and after.records:
+            assert before.records[-1].fields["order"] != after.records[0].fields["order"]
+    assert all(len(b.records) >= min(batch_size, 1) for b in batches if b.records)
+    # resuming from any batch's cursor yields exactly the rest
+    seen = 0
+    for batch in batches:
+        seen += len(batch.records)
+        rest, _, _ = read_pass(CsvSource(path), batch.cursor)
+        assert values(rest, "line") == [str(i) for i in range(seen, len(orders))]
+
+
+def test_runs_and_offsets_across_small_blocks(tmp_path):
+    rows = "".join(f'O{i // 4},"multi\nline {i}, ""q""",{"é" * (i % 3)}\n' for i in range(400))
+    path = write(tmp_path / "b.csv", "order,note,x\n" + rows)
+    records, cursor, batches = read_pass(CsvSource(path, block_bytes=1024), None, batch_size=7, group_by="order")
+    assert [r.fields["note"] for r in records] == [f'multi\nline {i}, "q"' for i in range(400)]
+    assert [r.where for r in records] == [f"b.csv:{2 + 2 * i}" for i in range(400)]
+    assert cursor["files"]["b.csv"]["offset"] == path.stat().st_size
+    assert all(len({r.fields["order"] for r in b.records} & {r.fields["order"] for r in a.records}) == 0
+               for a, b in zip(batches, batches[1:]))
+
+
+def test_half_written_records_wait_for_the_next_pass(tmp_path):
+    path = write(tmp_path / "p.csv", 'id,note\n1,done\n2,"open quote\n')
+    source = CsvSource(path)
+    records, cursor, _ = read_pass(source, None)
+    assert values(records, "id") == ["1"]
+    write(path, 'still open"\n3,no newline yet', mode="a")
+    records, cursor, _ = read_pass(source, cursor)
+    assert [r.fields for r in records] == [{"id": "2", "note": "open quote\nstill open"}]
+    write(path, "\n4,x\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor)
+    assert [(r.where, r.fields["id"], r.fields["note"]) for r in records] == [("p.csv:5", "3", "no newline yet"),
+                                                                             ("p.csv:6", "4", "x")]
+    assert read_pass(source, cursor)[0] == []
+
+
+def test_a_settled_last_line_without_newline_is_read_once(tmp_path):
+    path = write(tmp_path / "s.csv", "id,v\n1,a\n2,b")
+    old = path.stat().st_mtime - 60
+    os.utime(path, (old, old))
+    source = CsvSource(path, settle_seconds=5)
+    records, cursor, _ = read_pass(source, None)
+    assert values(records, "id") == ["1", "2"]
+    assert read_pass(source, cursor)[0] == []
+    write(path, "\r\n3,c\n", mode="a")          # the POS later finishes the line and goes on
+    records, cursor, _ = read_pass(source, cursor)
+    assert [(r.where, r.fields["id"]) for r in records] == [("s.csv:4", "3")]
+
+
+def test_rewrite_is_detected_and_read_again(tmp_path):
+    path = write(tmp_path / "r.csv", "id,v\n1,a\n2,b\n3,c\n")
+    source = CsvSource(path)
+    _, cursor, _ = read_pass(source, None)
+    write(path, "id,v\n1,a\n2,B\n3,c\n4,d\n")            # same head and size class, a changed row
+    records, cursor, batches = read_pass(source, cursor)
+    assert values(records, "v") == ["a", "B", "c", "d"] and batches[0].rewritten
+    write(path, "id,v\n9,z\n")                          # shrank below the offset
+    records, cursor, batches = read_pass(source, cursor)
+    assert values(records, "id") == ["9"] and batches[0].rewritten
+    write(path, "id,v\n9,z\n10,y\n", mode="w")           # an append-like rewrite is an append
+    records, cursor, batches = read_pass(source, cursor)
+    assert values(records, "id") == ["10"] and not batches[0].rewritten
+    write(path, "id,v,new\n")                           # rewritten to a header only
+    records, cursor, batches = read_pass(source, cursor)
+    assert records == [] and [b.rewritten for b in batches] == [True]
+
+
+def test_rotation_new_file_read_and_vanished_file_forgotten(tmp_path):
+    write(tmp_path / "a.csv", "id\n1\n2\n")
+    source = CsvSource(tmp_path)
+    _, cursor, _ = read_pass(source, None)
+    write(tmp_path / "b.csv", "id\n3\n")
+    (tmp_path / "a.csv").unlink()
+    records, cursor, batches = read_pass(source, cursor)
+    assert values(records, "id") == ["3"] and not any(b.rewritten for b in batches)
+    assert set(cursor["files"]) == {"b.csv"}
+    write(tmp_path / "a.csv", "id\n1\n2\n")            # back again: a new file to this source
+    assert values(read_pass(source, cursor)[0], "id") == ["1", "2"]
+
+
+def test_stray_cp1252_bytes_in_a_utf8_file_do_not_stop_the_pass(tmp_path):
+    head = "name,price\n" + "".join(f"item {i},1\n" for i in range(csv_source.SNIFF_BYTES // 8))  # decided UTF-8
+    path = write(tmp_path / "u.csv", head.encode() + b"Caf\xe9 cr\xe8me,\xa33\nCaf\xc3\xa9,2\n")
+    records, cursor, _ = read_pass(CsvSource(path), None)
+    assert [r.fields["name"] for r in records[-2:]] == ["Café crème", "Café"]
+    assert records[-2].fields["price"] == "£3"
+    assert cursor["files"]["u.csv"]["offset"] == path.stat().st_size
+
+
+def test_an_incremental_pass_reads_only_the_head_and_the_new_bytes(tmp_path, monkeypatch):
+    path = write(tmp_path / "big.csv", "id,payload\n" + "".join(f"{i},{'x' * 90}\n" for i in range(20000)))
+    source = CsvSource(path)
+    _, cursor, _ = read_pass(source, None)
+    write(path, "".join(f"{i},new\n" for i in range(20000, 20100)), mode="a")
+    read_bytes = []
+    real_open = open
+
+    class Counting:
+        def __init__(self, f):
+            self.f = f
+
+        def read(self, n=-1):
+            data = self.f.read(n)
+            read_bytes.append(len(data))
+            return data
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+    monkeypatch.setattr(csv_source, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
+    records, _, _ = read_pass(source, cursor)
+    assert values(records, "id") == [str(i) for i in range(20000, 20100)]
+    new_bytes = sum(len(f"{i},new\n") for i in range(20000, 20100))
+    fixed = csv_source.HEAD_BYTES + csv_source.HEADER_BYTES + 2 * csv_source.ANCHOR_BYTES   # per file, any size
+    assert sum(read_bytes) <= fixed + new_bytes
+    _, caught_up, _ = read_pass(CsvSource(path), cursor)
+    read_bytes.clear()
+    _, _, batches = read_pass(source, caught_up)
+    assert read_bytes == [] and batches == []     # nothing new: the file is not even opened
+
+
+def test_missing_or_unreadable_paths_raise_a_plain_error(tmp_path):
+    with pytest.raises(SourceUnavailable) as err:
+        list(CsvSource(tmp_path / "nope.csv").batches(None))
+    assert err.value.title == "The POS export cannot be found"
+    assert "nope.csv" in err.value.detail and "Settings → Data source" in err.value.action
+    with pytest.raises(SourceUnavailable):
+        CsvSource(tmp_path / "nope").info()
+
+
+def test_empty_and_header_only_files_yield_nothing_until_rows_come(tmp_path):
+    path = write(tmp_path / "e.csv", "")
+    source = CsvSource(path)
+    records, cursor, _ = read_pass(source, None)
+    assert records == []
+    write(path, "id,v\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor)
+    assert records == []
+    write(path, "1,a\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor)
+    assert [(r.where, r.fields) for r in records] == [("e.csv:2", {"id": "1", "v": "a"})]
+
+
+def test_a_foreign_cursor_means_from_the_start(tmp_path):
+    path = write(tmp_path / "f.csv", "id\n1\n")
+    records, _, _ = read_pass(CsvSource(path), {"v": 99, "orders": {"c": 1}})
+    assert values(records, "id") == ["1"]
+    assert isinstance(next(iter(CsvSource(path).batches({"junk": True}))), Batch)
