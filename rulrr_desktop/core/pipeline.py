@@ -127,7 +127,7 @@ class Pipeline:
                 preset, self._confidence = guess.preset, guess.confidence
             else:
                 preset = get_preset(name)
-            if headers and preset.grain != "entity":
+            if headers:
                 missing = preset.missing(headers)
                 if missing:
                     raise MissingColumns(preset.key, missing)
