@@ -126,3 +126,23 @@ try:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 except ImportError:  # pragma: no cover - PySide6 is a dependency
     pass
+
+
+@pytest.fixture
+def app_logging(app_home):
+    """The app's own logging (redacting handlers, a log file under the app home) at DEBUG, for this test."""
+    import logging
+
+    from rulrr_desktop.core.logs import setup_logging
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    setup_logging(app_home.log_dir, level=logging.DEBUG, stderr=False)
+    yield app_home.log_dir / "rulrr-desktop.log"
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    for name, previous in quiet.items():
+        logging.getLogger(name).setLevel(previous)

@@ -65,3 +65,9 @@ def visible_texts(widget) -> list[str]:
         if child.isVisible():
             texts.append(child.text())
     return texts
+
+
+def app_log_lines_with(caplog, *secrets: str) -> list[str]:
+    """Log lines of the app's own loggers that contain one of `secrets` (before any handler's filter)."""
+    return [r.getMessage() for r in caplog.records if r.name.startswith("rulrr_desktop")
+            and any(s in r.getMessage() for s in secrets if s)]

@@ -9,7 +9,8 @@ import logging
 import time
 
 import pytest
-from connect_helpers import files_containing, grab, integration, visible_texts  # type: ignore[import-not-found]
+from connect_helpers import (app_log_lines_with, files_containing, grab,  # type: ignore[import-not-found]
+                            integration, visible_texts)
 
 from rulrr_desktop.core import connection as connection_record
 from rulrr_desktop.core.secrets import TokenStore
@@ -57,7 +58,8 @@ def sign_in(qtbot, page) -> None:
 
 
 @pytest.mark.keyring
-def test_merchant_connects_inside_the_view(qtbot, page, sandbox, app_home, real_keyring, caplog, request):
+def test_merchant_connects_inside_the_view(qtbot, page, sandbox, app_home, real_keyring, caplog, request,
+                                           app_logging):
     request.addfinalizer(lambda: TokenStore("default").delete())
     caplog.set_level(logging.DEBUG)
     states = []
@@ -87,7 +89,8 @@ def test_merchant_connects_inside_the_view(qtbot, page, sandbox, app_home, real_
     assert connection_record.load(app_home).store_name == "Harbour Cafe"
     secrets = (stored.access_token, stored.refresh_token)
     assert files_containing(app_home.config_dir.parent.parent, *secrets) == []
-    assert not any(s in caplog.text for s in secrets)
+    assert app_log_lines_with(caplog, *secrets) == []
+    assert app_logging.stat().st_size > 0             # the app's log file (checked above) did get lines
     assert not any(s in text for s in secrets for text in visible_texts(page))
     assert "Harbour Cafe" in " ".join(visible_texts(page))
 

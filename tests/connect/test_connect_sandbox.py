@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from connect_helpers import files_containing, integration  # type: ignore[import-not-found]
+from connect_helpers import app_log_lines_with, files_containing, integration  # type: ignore[import-not-found]
 
 from rulrr_desktop.core import connection as connection_record
 from rulrr_desktop.core.api.client import RulrrClient
@@ -37,7 +37,8 @@ def connect(sandbox, session, store_id="store-1") -> None:
 
 
 @pytest.mark.keyring
-def test_finished_exchanges_once_into_the_real_keyring(real_keyring, sandbox, session, app_home, caplog, request):
+def test_finished_exchanges_once_into_the_real_keyring(real_keyring, sandbox, session, app_home, caplog,
+                                                      request, app_logging):
     request.addfinalizer(lambda: TokenStore("default").delete())
     caplog.set_level(logging.DEBUG)
     connect(sandbox, session, store_id="store-2")
@@ -54,7 +55,8 @@ def test_finished_exchanges_once_into_the_real_keyring(real_keyring, sandbox, se
     assert integration(sandbox, session.integration_token)["access_tokens"] == issued["access_tokens"]
     secrets = (stored.access_token, stored.refresh_token, session.integration_token)
     assert files_containing(app_home.config_dir.parent.parent, *secrets) == []
-    assert not any(s in caplog.text for s in secrets)
+    assert app_log_lines_with(caplog, *secrets) == []
+    assert app_logging.stat().st_size > 0             # the app's log file (checked above) did get lines
     assert connection_record.describe(app_home)["store_name"] == "Harbour Cafe"
 
 
