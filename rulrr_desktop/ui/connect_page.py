@@ -101,7 +101,7 @@ class ConnectPage(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer)
         self._build()
-        self.destroyed.connect(functools.partial(_release, self._executor, self._holder()))
+        self.destroyed.connect(functools.partial(_release, self._executor, self._holder(), keyring_retry_s))
 
     @classmethod
     def for_profile(cls, paths: AppPaths, **kwargs: Any) -> "ConnectPage":
@@ -245,12 +245,7 @@ class ConnectPage(QWidget):
         self._timer.stop()
         for future in list(self._futures):
             future.cancel()
-        session = self.session
-        if session is not None and session.state is ConnectState.STORED_IN_MEMORY:
-            # The keys exist only in memory: they must outlive this page until the keyring takes them.
-            self._holder().pop("session", None)
-            session.store_in_background(self.keyring_retry_s)
-        _release(self._executor, self._holder())
+        _release(self._executor, self._holder(), self.keyring_retry_s)
         self._release_web()
 
     def _release_web(self) -> None:
@@ -476,9 +471,14 @@ def _error_text(error: AppError) -> str:
     return "\n\n".join(part for part in (detail, error.action) if part)
 
 
-def _release(executor: ThreadPoolExecutor, holder: dict) -> None:
-    """Lets the worker thread end and closes the session's HTTP client (never blocks the UI thread)."""
+def _release(executor: ThreadPoolExecutor, holder: dict, keyring_retry_s: float = KEYRING_RETRY_S) -> None:
+    """Lets the worker thread end and closes the session's HTTP client (never blocks the UI thread).
+
+    Keys held in memory (the keyring failed) must outlive the page: they keep being stored in the background."""
     session = holder.pop("session", None)
+    if session is not None and session.state is ConnectState.STORED_IN_MEMORY:
+        session.store_in_background(keyring_retry_s)
+        session = None
     try:
         if session is not None:
             executor.submit(session.close)

@@ -136,13 +136,20 @@ def test_bad_partner_credentials_are_a_vendor_problem(qtbot, app_home, fake_rulr
     grab(qtbot, page, "bad_partner_credentials")
 
 
+@pytest.mark.parametrize("how", ["closed", "deleted with its parent"])
 def test_closing_while_the_keyring_fails_does_not_lose_the_keys(qtbot, app_home, fake_rulrr,
-                                                                unreachable_credentials, flaky_keyring):
+                                                                unreachable_credentials, flaky_keyring, how):
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
     fake_rulrr.statuses = [IntegrationStatus("finished")]
-    page = make_page(qtbot, app_home, unreachable_credentials, fake_rulrr, keyring_retry_s=0.05)
-    page.show()
+    wizard = QWidget()
+    page = ConnectPage(lambda: ConnectSession(app_home, unreachable_credentials, client_factory=fake_rulrr.client),
+                       poll_interval_s=0.2, keyring_retry_s=0.05, parent=wizard)
+    wizard.show()
     qtbot.waitUntil(lambda: page.state == "stored_in_memory", timeout=10000)
-    page.close()                                  # the staff closes the wizard; the keyring is still locked
+    if how == "closed":                           # the staff closes the wizard; the keyring is still locked
+        page.close()
+    shiboken6.delete(wizard)                      # the wizard goes away, with the page inside it
     assert flaky_keyring.items == {}
     flaky_keyring.broken = False                  # ...and unlocks it later
     qtbot.waitUntil(lambda: (SERVICE, "default:refresh_token") in flaky_keyring.items, timeout=5000)
