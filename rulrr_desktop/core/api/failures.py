@@ -92,7 +92,7 @@ def from_response(kind: str, response: httpx.Response) -> errors.RulrrError:
     status = response.status_code
     cls = ep.error_class(kind, status, code)
     detail = redact(message or f"Rulrr answered HTTP {status}{f' ({code})' if code else ''}")[:_MAX_DETAIL]
-    kw: dict = {"status": status, "code": code}
+    kw: dict = {"status": status, "code": redact(code)[:100]}
     if issubclass(cls, (errors.RateLimited, errors.ServerError)):
         kw["retry_after"] = retry_after_seconds(response.headers.get("Retry-After"))
     if issubclass(cls, errors.ValidationFailed):
