@@ -16,15 +16,17 @@ from pathlib import Path, PurePath
 BASE_QT_MODULES = {"QtCore", "QtGui", "QtWidgets", "QtNetwork", "QtSvg", "QtSvgWidgets", "QtDBus",
                    "QtPrintSupport", "QtWebChannel", "QtWebEngineCore", "QtWebEngineWidgets"}
 
-# Python packages that must never ride along (test tools, GUI toolkits the app does not use, build tools).
+# Python packages that must never ride along (test tools, GUI toolkits the app does not use, build tools),
+# unless the app's own sources import one (python_excludes() checks).
 PYTHON_EXCLUDES = ["tkinter", "_tkinter", "turtle", "idlelib", "lib2to3", "pydoc_data", "pytest", "_pytest",
-                   "pytestqt", "hypothesis", "aiohttp", "IPython", "PyInstaller", "pip", "setuptools",
-                   "numpy", "matplotlib"]
+                   "pytestqt", "hypothesis", "IPython", "PyInstaller", "pip", "setuptools", "numpy",
+                   "matplotlib"]
 
 # Chromium's UI strings (form validation bubbles, context menus, error pages) for the markets served.
 DEFAULT_LOCALES = ["en-US", "en-GB", "fr", "de", "es", "es-419", "it", "nl", "pt-BR", "pt-PT", "sv", "da",
                    "nb", "fi", "pl"]
 
+_TOP_IMPORT_RE = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 _IMPORT_RE = re.compile(r"PySide6\.(Qt\w+)|from\s+PySide6\s+import\s+\(?([\w\s,]+)\)?")
 
 
@@ -37,6 +39,13 @@ def qt_modules_used(package_dir: Path) -> set[str]:
                 used.add(dotted)
             used.update(name.strip() for name in listed.split(",") if name.strip().startswith("Qt"))
     return used
+
+
+def python_excludes(package_dir: Path) -> list[str]:
+    """PYTHON_EXCLUDES less whatever the app imports (an exclude must never break a command)."""
+    imported = {name for source in package_dir.rglob("*.py")
+                for name in _TOP_IMPORT_RE.findall(source.read_text(encoding="utf-8"))}
+    return [name for name in PYTHON_EXCLUDES if name not in imported]
 
 
 def qt_modules_installed(pyside_dir: Path) -> set[str]:

@@ -40,8 +40,12 @@ mkdir -p "$prefix.new" "$bin_dir" "$data_home/applications" "$icon_dir"
 cp -R "$here/rulrr-desktop" "$here/_internal" "$prefix.new/"
 rm -rf "$prefix" && mv "$prefix.new" "$prefix"
 ln -sf "$prefix/rulrr-desktop" "$bin_dir/rulrr-desktop"
-icon=$(ls "$here"/share/rulrr-desktop.* | head -n 1)
+icon=
+for candidate in "$here"/share/rulrr-desktop.svg "$here"/share/rulrr-desktop.png; do
+  [ -f "$candidate" ] && icon=$candidate && break
+done
 case $icon in
+  '') echo "install.sh: the icon is missing from share/" >&2 ;;
   *.svg) cp "$icon" "$icon_dir/" ;;
   *) mkdir -p "$data_home/icons" && cp "$icon" "$data_home/icons/" ;;
 esac
