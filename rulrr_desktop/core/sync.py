@@ -114,7 +114,7 @@ class EngineOptions:
     backoff_cap_s: float = 60.0
     unreachable_after_s: float = 30.0    # a pass gives up (exit 6) after this long without any success ...
     unreachable_failures: int = 8        # ... and at least this many failed requests in a row
-    claim_min: int = 64
+    claim_min: int = 256
     flush_every_s: float = 0.05
     progress_every_s: float = 0.2
     read_batch_size: int = 5000
@@ -175,6 +175,7 @@ class SyncEngine:
         """One pass. Never raises an AppError: it is in `report.error` (and the ledger's last_error)."""
         stop_event = stop_event or threading.Event()
         report = SyncReport(started_at=time.time())
+        self._token = ""  # ask the token manager again each pass (it renews the token ahead of expiry)
         started = time.monotonic()
         try:
             pipeline = self._read(stop_event, report)
@@ -298,6 +299,20 @@ class SyncEngine:
         next_claim_at = 0.0
         paused_until = 0.0
         refresh_task: asyncio.Task | None = None
+        claiming: asyncio.Task | None = None     # the next window being marked in_flight (fsync) off the loop
+        claim_size = max(opts.claim_min, 4 * window.maximum)
+        loop = asyncio.get_running_loop()
+        completed: deque[asyncio.Future] = deque()   # finished tasks, in order (O(1) per completion)
+        wakeup = asyncio.Event()
+
+        def on_done(task: asyncio.Future) -> None:
+            completed.append(task)
+            wakeup.set()
+
+        def start(coro) -> asyncio.Future:
+            task = asyncio.ensure_future(coro)
+            task.add_done_callback(on_done)
+            return task
         refreshed = False
         fatal: AppError | None = None
         self._emit("sending", report, force=True, state=state, window=window)
@@ -308,6 +323,10 @@ class SyncEngine:
             outcomes.clear()
             last_flush = time.monotonic()
 
+        def claim_window(size: int, at: float) -> tuple[list[Claim], float | None]:
+            claims = ledger.claim(size, at)
+            return claims, (ledger.next_due() if len(claims) < size else None)
+
         async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
                                        timeout=opts.request_timeout_s) as poster:
             while True:
@@ -317,52 +336,59 @@ class SyncEngine:
                     fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
                                          f" s ({state.failures} tries failed; last: {state.last_error})")
                 stopping = stop_event.is_set() or fatal is not None
+                if (not stopping and claiming is None and len(queue) < claim_size // 2
+                        and now >= next_claim_at):
+                    if outcomes:
+                        flush()  # so that orders waiting for a retry can be claimed again
+                    claiming = start(asyncio.to_thread(claim_window, claim_size, now))
                 if not stopping and refresh_task is None and now >= paused_until:
                     token, generation = self._access_token(), self._token_generation
                     while len(running) < window.limit:
                         if state.settle and state.settle[0][0] <= now:
                             _, order_id, attempts = heapq.heappop(state.settle)
-                            task = asyncio.ensure_future(poster.exists(order_id, token))
+                            task = start(poster.exists(order_id, token))
                             running[task] = ("settle", (order_id, attempts), generation)
                             continue
-                        if not queue and now >= next_claim_at:
-                            if outcomes:
-                                flush()
-                            size = max(opts.claim_min, 2 * window.maximum)
-                            claims = ledger.claim(size, now)
-                            queue.extend(claims)
-                            if len(claims) < size:
-                                due = ledger.next_due()
-                                next_claim_at = due if due is not None else float("inf")
                         if not queue:
                             break
                         claim = queue.popleft()
-                        task = asyncio.ensure_future(poster.post(claim.body, token))
+                        task = start(poster.post(claim.body, token))
                         running[task] = ("post", claim, generation)
-                if not running:
+                if not running and refresh_task is None and claiming is None and not completed:
                     if stopping:
                         break
-                    if refresh_task is not None:
-                        await asyncio.wait([refresh_task])
-                    else:
-                        wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
-                                                paused_until if paused_until > now else None)
-                                    if t is not None] or [float("inf")])
-                        if queue:
-                            wake = min(wake, paused_until)
-                        if wake == float("inf"):
+                    wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
+                                            paused_until if paused_until > now else None)
+                                if t is not None] or [float("inf")])
+                    if queue:
+                        wake = min(wake, paused_until)
+                    if outcomes:
+                        flush()
+                    if wake == float("inf"):
+                        due = ledger.next_due()
+                        if due is None:
                             break  # nothing left to do in this pass
-                        if fatal is not None:
-                            break
-                        if outcomes:
-                            flush()
-                        self._emit("waiting", report, state=state, window=window)
-                        await _sleep_until(wake, stop_event)
-                        continue
-                waiting_on = list(running) + ([refresh_task] if refresh_task is not None else [])
-                done, _ = await asyncio.wait(waiting_on, timeout=0.1, return_when=asyncio.FIRST_COMPLETED)
+                        next_claim_at = wake = due
+                    self._emit("waiting", report, state=state, window=window)
+                    await _sleep_until(wake, stop_event)
+                    continue
+                if not completed:
+                    wakeup.clear()
+                    timer = loop.call_later(0.1, wakeup.set)
+                    await wakeup.wait()
+                    timer.cancel()
                 now = time.time()
-                for task in done:
+                while completed:
+                    task = completed.popleft()
+                    if task is claiming:
+                        claiming = None
+                        claims, due = task.result()
+                        queue.extend(claims)
+                        if due is not None or not claims:
+                            # results that came in meanwhile are not in the ledger yet: mind their retries
+                            later = [o.next_attempt_at for o in outcomes if o.kind == "pending"]
+                            next_claim_at = min([due if due is not None else float("inf"), *later])
+                        continue
                     if task is refresh_task:
                         refresh_task = None
                         try:
@@ -388,8 +414,10 @@ class SyncEngine:
                         if refreshed:
                             fatal = exc  # the refreshed token is refused too
                         elif refresh_task is None:
-                            refresh_task = asyncio.ensure_future(asyncio.to_thread(self._refresh))
-                if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
+                            refresh_task = start(asyncio.to_thread(self._refresh))
+                # (while a window is being claimed the ledger is busy with its fsync: results wait a moment)
+                if outcomes and claiming is None and (len(outcomes) >= 256
+                                                      or time.monotonic() - last_flush >= opts.flush_every_s):
                     flush()
                 self._emit("sending", report, state=state, window=window)
             if outcomes:
