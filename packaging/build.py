@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partner", type=Path, default=os.environ.get("RULRR_BUILD_PARTNER") or None,
                         help="the partner.toml to ship (default: the repo's, for the built-in sandbox)")
     parser.add_argument("--locales", default=os.environ.get("RULRR_BUILD_LOCALES"),
-                        help='Chromium locales to ship: "all" or a comma list (default: see packaging/qt_trim.py)')
+                        help='Chromium locales to ship: "all" or a comma list (default: see packaging/trim.py)')
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--work", type=Path, default=ROOT / "build")
     parser.add_argument("--no-tarball", action="store_true", help="build the bundle folder only")
