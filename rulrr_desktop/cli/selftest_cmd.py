@@ -1,4 +1,4 @@
-"""`rulrr-desktop selftest-webview URL`: loads a page in the app's web engine and reports what it rendered.
+"""`rulrr-desktop selftest-webview URL`: loads a page in the app's Connect view and reports what it rendered.
 
 Why: the Connect page only works if the installed build carries QtWebEngine's helper process, resources and
 locales. This diagnostic proves it on any machine (support can ask a store to run it; the packaging tests run
@@ -24,13 +24,20 @@ def run(args) -> int:
     # Qt is imported here, not at module level: the other commands never pay for it.
     from PySide6.QtCore import QTimer, QUrl
     from PySide6.QtWebEngineCore import QWebEngineProfile
-    from PySide6.QtWebEngineWidgets import QWebEngineView
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+    from rulrr_desktop.ui.web import ConfinedWebView
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    profile = QWebEngineProfile()  # off the record: nothing is written to disk
-    view = QWebEngineView(profile)
-    view.resize(900, 700)
+    # The same frame the wizard shows the Connect page in: confined to the page's origin, off the record.
+    # The profile is a child of the window created after the view's holder, so Qt deletes the view first.
+    window = QWidget()
+    holder = QWidget(window)
+    profile = QWebEngineProfile(window)
+    view = ConfinedWebView(profile, QUrl(args.url), holder)
+    QVBoxLayout(holder).addWidget(view)
+    QVBoxLayout(window).addWidget(holder)
+    window.resize(900, 700)
     report: dict = {"url": args.url, "ok": False}
     started = time.monotonic()
 
@@ -65,14 +72,12 @@ def run(args) -> int:
     watchdog = QTimer(singleShot=True, interval=int(args.timeout * 1000))
     watchdog.timeout.connect(on_timeout)
     watchdog.start()
-    view.show()
+    window.show()
     view.load(QUrl(args.url))
     code = app.exec()
     watchdog.stop()
-    # The page must go before its profile, or Chromium complains (and may crash) at exit.
-    view.close()
-    del view
-    del profile
+    window.close()
+    del view, profile, holder, window  # Qt deletes the holder (view, page), then the profile
     return code
 
 
