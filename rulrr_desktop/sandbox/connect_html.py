@@ -67,6 +67,9 @@ ul.permissions li::before { content: "✓"; position: absolute; left: 4px; color
 .result-icon.good { background: #dcfae6; color: var(--ok); }
 .result-icon.bad { background: #fee4e2; color: var(--error); }
 .result-icon.neutral { background: #eaecf0; color: var(--muted); }
+@media (max-height: 820px), (max-width: 480px) {
+  body { padding: 12px; } .card { padding: 24px; } h2 { margin-top: 16px; }
+  ul.permissions li { padding: 3px 0 3px 28px; } .actions { margin-top: 16px; } }
 """
 
 
@@ -92,6 +95,8 @@ def _error(message: str | None) -> str:
 
 def sign_in(partner_name: str, hidden: dict[str, str], email: str = "", error: str | None = None) -> str:
     invalid = ' aria-invalid="true" aria-describedby="error"' if error else ""
+    # focus where the merchant types next: the email, or the password when the email is already filled in
+    focus_email, focus_password = ("", " autofocus") if email else (" autofocus", "")
     body = f"""<h1 id="heading">Connect {escape(partner_name)} to Rulrr</h1>
 <p class="lead">Sign in to your Rulrr account to let <strong>{escape(partner_name)}</strong> send your store's
 sales to Rulrr.</p>
@@ -99,9 +104,9 @@ sales to Rulrr.</p>
 <form id="sign-in-form" method="post" action="{spec.CONNECT_PATH}/sign-in">
 {_hidden(hidden)}
 <label class="field" for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="{escape(email)}"{invalid}>
+<input id="email" name="email" type="email" autocomplete="username" required{focus_email} value="{escape(email)}"{invalid}>
 <label class="field" for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required{invalid}>
+<input id="password" name="password" type="password" autocomplete="current-password" required{focus_password}{invalid}>
 <button id="sign-in" type="submit" class="primary wide">Sign in</button>
 </form>
 <p class="hint">Rulrr sandbox: sign in as owner@example.com with the password demo.</p>"""
