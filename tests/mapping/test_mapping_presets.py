@@ -83,6 +83,7 @@ def test_shopify_orders():
     assert [(i.name, i.quantity, i.price) for i in first.items] == [("Oat Cookies", "2", 2500), ("Gift Box", "1", 2750)]
     assert first.customer.phone_number == "+573158173380"              # apostrophe stripped
     assert first.where == "orders_export.csv:2"
+    assert orders["5550002"].where == "orders_export.csv:6"           # row 1 spans lines 2-4 (multi-line Notes)
     assert (orders["5550002-R"].total, orders["5550002-R"].type) == (-2000, "refund")
     assert orders["5550003-R"].total == -1500 and orders["5550003"].total == 4500
     assert orders["#1006"].customer.email == "" and orders["#1006"].customer.first_name == "Dana"
