@@ -40,11 +40,16 @@ def run(args: argparse.Namespace) -> int:
     from rulrr_desktop.core.connect import ConnectSession, ConnectState
     from rulrr_desktop.core.credentials import load_credentials
 
+    from rulrr_desktop.core import connection as connection_record
+
     interval = max(0.2, float(args.poll_interval))
     try:
         session = ConnectSession(args.paths, load_credentials(args.paths))
+        previous = connection_record.load(args.paths)
     except AppError as exc:
         return _error_exit(exc)
+    if previous is not None:
+        _say(f"This profile is connected to {previous.store_name or 'a store'}; connecting again replaces it.")
     try:
         return _drive(session, interval, open_browser=args.open, ConnectState=ConnectState)
     finally:

@@ -11,7 +11,8 @@ and `rulrr-desktop connect` from a loop. Each call is short (one HTTP request or
 
 Errors: every method raises the `AppError` it met. A transient one (`err.retryable`) leaves the state as it was,
 so the caller backs off and calls again; a fatal one moves the state to FAILED and is kept in `error`.
-A refused client_id/secret is `BadPartnerCredentials` (a setup problem of the POS vendor).
+A refused client_id/secret is `BadPartnerCredentials` (a setup problem of the POS vendor); no usable keyring at
+all is `KeyringUnavailable` at `start()`, before the merchant does anything.
 
 The tokens come only once: `exchange_and_store()` asks for them at most once per integration token, writes them
 to the keyring before anything else happens, and only then reads the store (GET /v1/stores) and saves the
@@ -160,6 +161,7 @@ class ConnectSession:
         """Creates an integration token (POST /v1/auth/integration): → PENDING."""
         with self._lock:
             try:
+                self.vault.store.ensure_usable()     # no keyring at all: do not begin a flow whose keys we'd lose
                 token = self.client.create_integration()
             except AppError as exc:
                 raise self._guard(exc)

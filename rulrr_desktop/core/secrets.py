@@ -98,6 +98,12 @@ class TokenStore:
     def _username(self, kind: str) -> str:
         return f"{self.profile}:{kind}"
 
+    def ensure_usable(self) -> None:
+        """Raises `KeyringUnavailable` now if there is no usable keyring at all (a fail/null/plaintext backend),
+        so that a connect flow does not begin whose tokens could not be kept. No I/O: a locked keyring shows
+        only when storing."""
+        self._checked_backend()
+
     def _checked_backend(self) -> keyring.backend.KeyringBackend:
         backend = self.backend
         if not _usable(backend):

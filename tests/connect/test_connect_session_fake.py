@@ -110,3 +110,15 @@ def test_failing_keyring_holds_tokens_in_memory_until_it_recovers(app_home, fake
     assert len(fake_rulrr.exchanges) == 1
     assert "0123456789" not in caplog.text
     assert files_containing(app_home.config_dir.parent, "access-1-0123456789", "refresh-1-0123456789") == []
+
+
+def test_no_keyring_at_all_fails_before_the_merchant_does_anything(app_home, fake_credentials, fake_rulrr):
+    import keyring
+    from keyring.backends import fail
+    keyring.set_keyring(fail.Keyring())          # the autouse fixture restores the previous one
+    session = session_for(app_home, fake_credentials, fake_rulrr)
+    with pytest.raises(KeyringUnavailable) as caught:
+        session.start()
+    assert session.state is ConnectState.FAILED
+    assert fake_rulrr.created == []                # no integration token was asked for
+    assert "gnome-keyring" in caught.value.action
