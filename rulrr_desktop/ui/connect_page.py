@@ -95,13 +95,14 @@ class ConnectPage(QWidget):
         self._profile = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rulrr-connect")
         self._futures: set[Future] = set()
+        self._session_holder: dict = {}         # the session, for the clean-up when the page is destroyed
         self._bridge = _Bridge(self)
         self._bridge.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer)
         self._build()
-        self.destroyed.connect(functools.partial(_release, self._executor, self._holder(), keyring_retry_s))
+        self.destroyed.connect(functools.partial(_release, self._executor, self._session_holder, keyring_retry_s))
 
     @classmethod
     def for_profile(cls, paths: AppPaths, **kwargs: Any) -> "ConnectPage":
@@ -245,7 +246,7 @@ class ConnectPage(QWidget):
         self._timer.stop()
         for future in list(self._futures):
             future.cancel()
-        _release(self._executor, self._holder(), self.keyring_retry_s)
+        _release(self._executor, self._session_holder, self.keyring_retry_s)
         self._release_web()
 
     def _release_web(self) -> None:
@@ -279,11 +280,6 @@ class ConnectPage(QWidget):
         super().closeEvent(event)
 
     # -- the worker ----------------------------------------------------------------------------------------------
-    def _holder(self) -> dict:
-        if not hasattr(self, "_session_holder"):
-            self._session_holder: dict = {}
-        return self._session_holder
-
     def _start_session(self) -> ConnectState:
         session = self.session
         if session is None or session.state is ConnectState.FAILED:
@@ -291,7 +287,7 @@ class ConnectPage(QWidget):
                 session.close()
             session = self._session_factory()
             self.session = session
-            self._holder()["session"] = session
+            self._session_holder["session"] = session
             return session.start()
         return session.restart()
 
