@@ -92,6 +92,7 @@ class Pipeline:
         self._renames: dict[str, str] = {str(k): str(v) for k, v in dict(mapping.get("columns", {})).items()}
         self._decimal_comma = bool(mapping.get("decimal_comma", False))
         self._warnings: list[str] = []
+        self._export_store: dict[str, str] = {}
 
     # -- resolution ----------------------------------------------------------------------------------------
     @property
@@ -196,7 +197,12 @@ class Pipeline:
         return [RawRecord(r.where, {back.get(k, k): v for k, v in r.fields.items()}, r.entity) for r in records]
 
     def map_batch(self, batch: Batch) -> MappedBatch:
-        result = map_records(self._renamed(batch.records), self.preset, self.context())
+        records = self._renamed(batch.records)
+        if records and self.preset.store_columns and not self._export_store:
+            fields = records[0].fields
+            self._export_store = {k: fields[c].strip() for k, c in self.preset.store_columns
+                                  if fields.get(c, "").strip()}
+        result = map_records(records, self.preset, self.context())
         return MappedBatch(result.orders, result.customers, result.skipped, result.quarantined, batch.cursor,
                            batch.rewritten)
 
@@ -226,8 +232,10 @@ class Pipeline:
 
     # -- the store -----------------------------------------------------------------------------------------
     def store_profile(self, hints: dict[str, str] | None = None) -> StoreProfile:
-        """The store profile: what the export knows (`hints`), overridden by the `[store]` config."""
-        fields: dict[str, str] = {k: str(v).strip() for k, v in (hints or {}).items() if k in STORE_FIELDS and v}
+        """The store profile: what the export showed while it was read (e.g. Square's Location) and `hints`,
+        overridden by the `[store]` config."""
+        fields: dict[str, str] = dict(self._export_store)
+        fields.update({k: str(v).strip() for k, v in (hints or {}).items() if k in STORE_FIELDS and v})
         for key, value in self.settings.store.items():
             if key in STORE_FIELDS and str(value).strip():
                 fields[key] = str(value).strip()

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
+
+RELAXED = settings(deadline=None, max_examples=100)  # a shared 2-core machine: no per-example deadline
 
 from rulrr_desktop.core.mapping import money
 from rulrr_desktop.core.mapping.money import MoneyError, exponent, format_minor, parse_money
@@ -61,6 +63,7 @@ def test_no_float_reaches_the_parser(monkeypatch):
 CURRENCIES = st.sampled_from(["USD", "EUR", "JPY", "KWD", "BHD", "GBP", "KRW"])
 
 
+@RELAXED
 @given(minor=st.integers(min_value=-10**12, max_value=10**12), currency=CURRENCIES)
 def test_minor_units_round_trip_for_every_exponent(minor, currency):
     text = format_minor(minor, currency)
@@ -69,6 +72,7 @@ def test_minor_units_round_trip_for_every_exponent(minor, currency):
     assert parse_money(padded, currency) == minor
 
 
+@RELAXED
 @given(minor=st.integers(min_value=0, max_value=10**11), currency=CURRENCIES)
 def test_accounting_formats_round_trip(minor, currency):
     exp = exponent(currency)
@@ -79,6 +83,7 @@ def test_accounting_formats_round_trip(minor, currency):
     assert parse_money(f"-${grouped}", currency) == -minor
 
 
+@RELAXED
 @given(value=st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, allow_infinity=False, places=6),
        currency=CURRENCIES)
 def test_rounding_is_half_even_at_the_exponent(value, currency):
@@ -87,6 +92,7 @@ def test_rounding_is_half_even_at_the_exponent(value, currency):
     assert parse_money(str(value), currency) == expected
 
 
+@RELAXED
 @given(x=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False))
 def test_float_text_is_read_as_its_decimal_text(x):
     """A REAL value printed by the POS (repr) is read through Decimal of that text, never float maths."""

@@ -106,3 +106,14 @@ def test_info_reports_the_guess_and_warnings(tmp_path):
     info = pipeline_for(ambiguous, country="GB", tz="").info()
     assert info.date_ambiguous and info.date_order.startswith("D/M/YYYY")
     assert any("time zone" in w for w in info.warnings) and any("date format" in w for w in info.warnings)
+
+
+def test_the_store_name_the_export_shows_fills_in_when_the_config_has_none():
+    from rulrr_desktop.core.config import Settings
+    from rulrr_desktop.core.pipeline import Pipeline
+    settings = Settings.from_dict({"source": {"kind": "csv", "path": str(POS / "square-item-sales")},
+                                   "store": {"storeCurrency": "USD", "timezone": "America/New_York"}})
+    pipeline = Pipeline(settings)
+    pipeline.read_all()
+    assert pipeline.store_profile().fields["storeName"] == "Bridge Street Bakery"
+    assert pipeline.store_profile().missing() == ["storeAddress", "storeCountryCode"]

@@ -85,7 +85,7 @@ RECEIPTS = Preset(
     order_id="Receipt number", date_columns=("Date",),
     notes="one row per receipt; total = Total collected; Receipt type Refund → refund order (its own receipt "
           "number, negative); Status Cancelled skipped; dates in the account's locale (sniffed)",
-    map_group=map_receipt)
+    map_group=map_receipt, store_columns=(("storeName", "Store"),))
 
 RECEIPT_ITEMS = Preset(
     key="loyverse-receipt-items", title="Loyverse — Receipts by item", grain="line item",
@@ -95,6 +95,6 @@ RECEIPT_ITEMS = Preset(
     order_id="Receipt number", date_columns=("Date",),
     notes="one row per line item, grouped by Receipt number; total = Σ(Net sales + Taxes); refunds and "
           "cancelled as for receipts",
-    map_group=map_receipt_items)
+    map_group=map_receipt_items, store_columns=(("storeName", "Store"),))
 
 PRESETS = (RECEIPTS, RECEIPT_ITEMS)

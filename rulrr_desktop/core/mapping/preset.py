@@ -33,6 +33,7 @@ class Preset:
     date_columns: tuple[str, ...] = ()      # sampled to sniff the date format
     notes: str = ""
     map_group: MapFunction | None = field(default=None, compare=False, repr=False)
+    store_columns: tuple[tuple[str, str], ...] = ()   # (Rulrr store field, export column): what the export knows
     version: int = 1                        # bump when the mapping rules change (the ledger retries quarantine)
 
     @property

@@ -162,7 +162,7 @@ ITEM_SALES = Preset(
     order_id="Transaction ID", date_columns=("Date",),
     notes="one row per line item, grouped by Transaction ID; total = Σ(Net Sales + Tax); Event Type Refund → "
           "refund order <id>-R<UTC time>; currency from [store]; the 33- and 35-column headers both work",
-    map_group=map_item_sales)
+    map_group=map_item_sales, store_columns=(("storeName", "Location"),))
 
 TRANSACTIONS = Preset(
     key="square-transactions", title="Square — Transactions", grain="payment",
@@ -172,7 +172,7 @@ TRANSACTIONS = Preset(
     order_id="Transaction ID", date_columns=("Date",),
     notes="one row per payment or refund; total = Total Collected (accounting formats read); Event Type Refund → "
           "refund order <id>-R<UTC time>; failed/cancelled skipped; a blank Transaction ID is quarantined",
-    map_group=map_transaction)
+    map_group=map_transaction, store_columns=(("storeName", "Location"),))
 
 CUSTOMERS = Preset(
     key="square-customers", title="Square — Customers", grain="customer",
