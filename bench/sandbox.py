@@ -122,6 +122,15 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None where that is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def connect_store(url: str, store_id: str = "store-1") -> str:
     """Connects `store_id` the way the app does, with the hook standing in for the merchant's browser."""
     with httpx.Client(base_url=url, timeout=10) as client:
@@ -169,14 +178,18 @@ def main() -> int:
             target = f"{url}/v1/orders?access_token={access}"
             load(target, 1, args.connections, args.threads, "warmup", args.tool)
             before = httpx.get(f"{url}/_sandbox/orders", params={"store_id": "store-1", "limit": 0}).json()
+            cpu_before = cpu_seconds(sandbox.pid)
             run = load(target, seconds, args.connections, args.threads, "bench", args.tool)
+            cpu_after = cpu_seconds(sandbox.pid)
             after = httpx.get(f"{url}/_sandbox/orders", params={"store_id": "store-1", "limit": 0}).json()
         finally:
             stop(sandbox)
         bare, bare_url = start([sys.executable, "-c", BARE_APP, str(Path(tmp) / "bare.sqlite3")])
         try:
             load(f"{bare_url}/v1/orders", 1, args.connections, args.threads, "warmup", args.tool)
+            bare_cpu_before = cpu_seconds(bare.pid)
             bare_run = load(f"{bare_url}/v1/orders", seconds, args.connections, args.threads, "bench", args.tool)
+            bare_cpu_after = cpu_seconds(bare.pid)
         finally:
             stop(bare)
     posts = after["posts"] - before["posts"]
@@ -189,6 +202,11 @@ def main() -> int:
         "duplicates": after["duplicates"] - before["duplicates"],
         "p50_ms": run.get("p50_ms"), "p99_ms": run.get("p99_ms"),
     })
+    if cpu_before is not None and cpu_after is not None and bare_cpu_before is not None and bare_cpu_after is not None:
+        # CPU time per order in the server process: what it costs whatever else the machine is doing
+        figures["server_cpu_ms_per_order"] = round(1000 * (cpu_after - cpu_before) / max(posts, 1), 3)
+        figures["bare_cpu_ms_per_order"] = round(1000 * (bare_cpu_after - bare_cpu_before) / max(bare_run["requests"], 1), 3)
+        figures["cpu_bound_orders_per_s"] = round(1000 / max(figures["server_cpu_ms_per_order"], 1e-3))
     ok = errors == 0 and figures["duplicates"] == 0 and posts >= run["requests"]
     figures["ok"] = ok
     print(f"sandbox: {figures['orders_per_s']} POST /v1/orders per s ({run['requests']} in {seconds} s, "
