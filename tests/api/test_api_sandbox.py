@@ -140,7 +140,19 @@ def test_an_upload_target_works_once(sandbox, connected):
     client.upload_customers(target, csv_bytes)
     with pytest.raises(UploadUrlExpired):
         client.upload_customers(target, csv_bytes)
+    late = client.customer_upload_target()
+    sandbox.advance_clock(15 * 60 + 1)
+    with pytest.raises(UploadUrlExpired):
+        client.upload_customers(late, csv_bytes)
     assert sandbox.hook("GET", "customers", store_id="store-1")["uploads"] == 1
+
+
+def test_customer_list_upload_rides_out_faults(sandbox, connected, sleeps):
+    sandbox.faults(reset_rate=1.0)                            # the target request is cut: asked again
+    sleeps.hook = sandbox.clear_faults
+    assert connected.client.upload_customer_list([model.Customer("C9", "Cy")]) == 1
+    assert len(sleeps) == 1
+    assert [c["customerId"] for c in sandbox.hook("GET", "customers", store_id="store-1")["customers"]] == ["C9"]
 
 
 def test_orders_post_read_and_duplicates(sandbox, connected):

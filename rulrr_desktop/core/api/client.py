@@ -225,10 +225,9 @@ class RulrrClient:
         """PUTs a UTF-8 CSV (gzip-compressed unless `gzip=False`) to `target`, replacing Rulrr's list.
 
         Retried only when the request certainly was not processed (the URL works once); anything else is
-        raised: `upload_customer_list` then starts over with a new target, which is safe.
+        raised: `upload_customer_list` then starts over with a new target, which is safe. Expiry is left to
+        Rulrr (UploadUrlExpired): a store PC's clock may be off by more than the link's 15 minutes.
         """
-        if target.expires_at is not None and target.expires_at <= datetime.now(timezone.utc):
-            raise errors.UploadUrlExpired("the upload link ran out of time before it was used")
         headers = {"Content-Type": ep.CSV_CONTENT_TYPE}
         if gzip:
             csv_bytes = gzip_module.compress(csv_bytes, compresslevel=6)
