@@ -20,7 +20,7 @@ from rulrr_desktop.core import model
 from rulrr_desktop.core.api import (
     BadPartnerCredentials, Backoff, IntegrationNotFinished, IntegrationTokenInvalid, NetworkError, NotAuthorised,
     NotFound, OutcomeUnknown, ProtocolError, RateLimited, Repeat, ServerError, Tokens, TokensAlreadyIssued,
-    UploadTarget, UploadUrlExpired, ValidationFailed,
+    UploadTarget, ValidationFailed,
 )
 from rulrr_desktop.core.api.failures import retry_after_seconds
 

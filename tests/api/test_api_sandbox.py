@@ -5,9 +5,7 @@ succeed, the sleep hook clears the faults, so nothing depends on timing or rando
 
 from __future__ import annotations
 
-import gzip
 import socket
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
