@@ -29,6 +29,13 @@ def register_secret(value: str | None) -> None:
             _known_values.add(value)
 
 
+def forget_secret(value: str | None) -> None:
+    """Stops masking a short-lived secret once it is dead (e.g. a used upload link), so the set stays small."""
+    if value:
+        with _lock:
+            _known_values.discard(value)
+
+
 def redact(text: object) -> str:
     """Returns `text` as a string with every secret parameter value and every registered secret masked."""
     s = str(text)
