@@ -208,13 +208,18 @@ def finish_on_connect_page(sandbox_url: str, integration_token: str, store_id: s
 def connect_demo(env: DemoEnvironment, store_id: str = DEMO_STORE_ID):
     """Connects the demo profile for real (integration token → merchant confirms → tokens in the keyring) and
     returns the Connection record."""
+    return connect_on_sandbox(env.paths, env.settings, env.sandbox.url, store_id)
+
+
+def connect_on_sandbox(paths: AppPaths, settings: Settings, sandbox_url: str, store_id: str = DEMO_STORE_ID):
+    """The real connect flow for `paths`, with the sandbox's hook playing the merchant (demo and benchmarks)."""
     from rulrr_desktop.core.connect import ConnectSession, ConnectState
     from rulrr_desktop.core.credentials import resolve_credentials
 
-    session = ConnectSession(env.paths, resolve_credentials(env.settings))
+    session = ConnectSession(paths, resolve_credentials(settings))
     try:
         session.start()
-        finish_on_connect_page(env.sandbox.url, session.integration_token, store_id)
+        finish_on_connect_page(sandbox_url, session.integration_token, store_id)
         state = session.poll()
         if state is not ConnectState.FINISHED:
             raise RuntimeError(f"the demo connection did not finish ({state})")

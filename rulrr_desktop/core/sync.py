@@ -609,9 +609,29 @@ def build_engine(paths: AppPaths, settings: Settings | None = None, *,
     from rulrr_desktop.core.tokens import TokenManager
     settings = settings or load_settings(paths)
     partner = resolve_credentials(settings)
-    auth_client = RulrrClient(partner.api_url, partner.client_id, partner.client_secret)
+    auth_client = _Lazy(lambda: RulrrClient(partner.api_url, partner.client_id, partner.client_secret))
     tokens = TokenManager(paths, auth_client)
     return SyncEngine(settings, paths, tokens=tokens, progress=progress, options=options)
+
+
+class _Lazy:
+    """Creates the wrapped object on first use: the token manager's client is only needed for a refresh, and
+    an httpx client costs a TLS context (~0.1-0.5 s) that a short `sync --once` should not pay for nothing."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_obj", None)
+
+    def _get(self) -> Any:
+        if self._obj is None:
+            object.__setattr__(self, "_obj", self._make())
+        return self._obj
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
 
 
 def _default_pipeline_factory(settings: Settings):
