@@ -13,6 +13,7 @@ The same seed and the same sequence of requests give the same faults.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import socket
 import struct
@@ -74,6 +75,10 @@ def _is_faultable(scope: dict) -> bool:
     return scope["type"] == "http" and scope["path"] in spec.DATA_PATHS
 
 
+class CutConnection(Exception):
+    """The injected fault needs a transport to abort and this server does not give one."""
+
+
 def _cut_connection(send: Any) -> bool:
     """Aborts the client connection with a TCP reset. Reaches uvicorn's transport through its `send`
     (a bound method of the request cycle, in both the h11 and httptools protocols); False if it cannot."""
@@ -88,10 +93,6 @@ def _cut_connection(send: Any) -> bool:
             pass
     transport.abort()
     return True
-
-
-class CutConnection(Exception):
-    """The injected fault needs a transport to abort and this server does not give one."""
 
 
 class FaultInjector:
@@ -146,9 +147,8 @@ class FaultInjector:
 
     @staticmethod
     async def _error(send: Any, status: int, retry_after: float) -> None:
-        import json
         error = spec.FAULT_ERRORS.get(status, spec.ApiError(status, "injected_error", f"Injected HTTP {status}."))
-        body = json.dumps(error_body(error)).encode()
+        body = json.dumps(error_body(error), separators=(",", ":")).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         if status in spec.RETRY_AFTER_STATUSES:
             headers.append((b"retry-after", f"{retry_after:g}".encode()))

@@ -73,7 +73,7 @@ def test_drop_after_commit_stores_the_order_and_never_answers(api, sandbox, stor
 def test_a_timeout_holds_the_answer_past_the_client_but_does_the_work(api, sandbox, store1):
     sandbox.faults(timeout_rate=1.0, timeout_s=0.6)
     with pytest.raises(httpx.ReadTimeout):
-        api.post("/v1/orders", params=store1.auth, json=order("F-4"), timeout=0.2)
+        api.post("/v1/orders", params=store1.auth, json=order("F-4"), timeout=httpx.Timeout(5, read=0.2))
     started = time.monotonic()
     patient = api.get("/v1/orders", params={**store1.auth, "orderId": "F-4"}, timeout=10)
     assert patient.status_code == 200 and time.monotonic() - started >= 0.55
