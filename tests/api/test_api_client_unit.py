@@ -299,3 +299,15 @@ def test_each_request_is_logged_at_debug_with_a_redacted_url(scripted, script, c
     assert re.fullmatch(r"GET https://rulrr\.test/v1/customers\?access_token=\*\*\* -> 200 in [\d.]+ ms", lines[0])
     assert re.fullmatch(r"PUT https://files\.test/\*\*\* -> 200 in [\d.]+ ms", lines[1])
     assert "one-time-link" not in repr(target) and "tok-access-123" not in "".join(lines)
+
+
+def test_an_upload_link_is_masked_until_it_is_used(scripted, script):
+    from rulrr_desktop.core.redact import redact
+    link = "https://files.test/u/one-time-link-0123456789abcdef?sig=s1gnature"
+    script.add(200, {"success": True, "uploadUrl": link})
+    target = scripted.customer_upload_target()
+    assert "one-time-link" not in redact(f"see {link}") and "s1gnature" not in redact("sig=s1gnature")
+    script.add(200, raw=b"")
+    scripted.upload_customers(target, b"customerId\r\n")
+    assert "one-time-link-0123456789abcdef" in redact("/u/one-time-link-0123456789abcdef")   # forgotten
+    assert "tok-access-123" not in redact("tok-access-123")                                # still masked

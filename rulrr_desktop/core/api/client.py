@@ -34,7 +34,7 @@ from rulrr_desktop.core.api import errors, failures
 from rulrr_desktop.core.api.results import IntegrationStatus, OrderReceipt, Tokens, UploadTarget
 from rulrr_desktop.core.api.retry import Backoff, Repeat
 from rulrr_desktop.core.errors import ConfigError
-from rulrr_desktop.core.redact import RedactingFilter, redact, register_secret
+from rulrr_desktop.core.redact import RedactingFilter, forget_secret, redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,11 @@ def _valid_api_url(api_url: str) -> str:
         raise ConfigError(f"the Rulrr API address {redact(api_url)!r} is not an http(s) address",
                           action="Check api_url in the settings (or the partner file), e.g. https://api.rulrr.com")
     return str(url).rstrip("/")
+
+
+def _link_parts(url: httpx.URL) -> list[str]:
+    """What of a pre-signed link is secret: the whole link, its query, and its long (token-like) path segments."""
+    return [str(url), url.query.decode("ascii", "replace"), *(s for s in url.path.split("/") if len(s) >= 16)]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -213,12 +218,8 @@ class RulrrClient:
             pass
         if absolute is None or absolute.scheme not in ("http", "https"):
             raise errors.ProtocolError("the upload link Rulrr gave is not a valid URL")
-        # the link is a credential: mask it whole, and its query and long path segments wherever they appear
-        remember_secret(str(absolute))
-        remember_secret(absolute.query.decode("ascii", "replace") or None)
-        for segment in absolute.path.split("/"):
-            if len(segment) >= 16:
-                remember_secret(segment)
+        for part in _link_parts(absolute):   # the link is a credential until it is used: mask its parts
+            remember_secret(part)
         return UploadTarget(str(absolute), _parse_time(body.get(ep.K_EXPIRES_AT)))
 
     def upload_customers(self, target: UploadTarget, csv_bytes: bytes, *, gzip: bool = True) -> None:
@@ -232,8 +233,14 @@ class RulrrClient:
         if gzip:
             csv_bytes = gzip_module.compress(csv_bytes, compresslevel=6)
             headers["Content-Encoding"] = "gzip"
-        self._call("PUT", httpx.URL(target.url), kind=ep.UPLOAD, repeat=Repeat.IF_NOT_SENT, content=csv_bytes,
-                   headers=headers, shown_url=target.safe_url)
+        url = httpx.URL(target.url)
+        try:
+            self._call("PUT", url, kind=ep.UPLOAD, repeat=Repeat.IF_NOT_SENT, content=csv_bytes, headers=headers,
+                       shown_url=target.safe_url)
+        finally:                            # used (or refused): the link is dead, stop masking it
+            for part in _link_parts(url):
+                if part not in (self._client_secret, self._access_token):
+                    forget_secret(part)
 
     def upload_customer_list(self, customers: Iterable[model.Customer], *, gzip: bool = True) -> int:
         """Builds the customer CSV, gets a target and uploads it; returns the number of customers sent.
