@@ -10,6 +10,7 @@ import gzip
 import json
 import logging
 import re
+import threading
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -311,3 +312,15 @@ def test_an_upload_link_is_masked_until_it_is_used(scripted, script):
     scripted.upload_customers(target, b"customerId\r\n")
     assert "one-time-link-0123456789abcdef" in redact("/u/one-time-link-0123456789abcdef")   # forgotten
     assert "tok-access-123" not in redact("tok-access-123")                                # still masked
+
+
+def test_a_stop_event_cuts_retries_short(make_client, script):
+    stop = threading.Event()
+    stop.set()                                               # a worker shutting down: wait() returns True
+    client = make_client("https://rulrr.test", transport=httpx.MockTransport(script), access_token="tok-1234567",
+                         sleep=stop.wait)
+    script.add(429, {"success": False}, headers={"Retry-After": "30"})
+    with pytest.raises(RateLimited) as info:
+        client.get_store()
+    assert info.value.retry_after == 30.0 and len(script.requests) == 1
+    assert info.value.__context__ is None

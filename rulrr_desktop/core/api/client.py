@@ -103,7 +103,8 @@ class RulrrClient:
     """The Rulrr partner API. Share one instance between threads; close it (or use `with`) when done.
 
     `retries` is how many times a call that is safe to repeat is tried again after a transient failure;
-    `sleep` is what waits between tries (inject a no-op in tests, an interruptible wait in the sync engine).
+    `sleep` is what waits between tries: inject a recorder in tests, or `stop_event.wait` in a worker, whose
+    True (the event was set) means "stop waiting": the call then gives up at once with the last error.
     """
 
     def __init__(self, api_url: str, client_id: str, client_secret: str, *, access_token: str | None = None,
@@ -259,7 +260,9 @@ class RulrrClient:
                     raise
                 delay = (0.0 if isinstance(error, errors.UploadUrlExpired)
                          else self._backoff.delay(error, attempt, Repeat.ALWAYS) or 0.0)
-            self._pause(delay, "the customer list upload", attempt + 1)
+                last = error
+            if self._pause(delay, "the customer list upload", attempt + 1):
+                raise last
         raise AssertionError("unreachable")
 
     def post_order(self, body: dict[str, Any]) -> OrderReceipt:
@@ -311,9 +314,10 @@ class RulrrClient:
         self.access_token = access
         return tokens
 
-    def _pause(self, delay: float, what: str, attempt: int) -> None:
+    def _pause(self, delay: float, what: str, attempt: int) -> bool:
+        """Waits before retry `attempt`; True if the wait was cut short on purpose (give up and raise)."""
         log.debug("retrying %s in %.2f s (retry %d of %d)", what, delay, attempt, self._backoff.retries)
-        self._sleep(delay)
+        return bool(self._sleep(delay))
 
     def _call(self, method: str, path: str | httpx.URL, *, kind: str, repeat: Repeat,
               params: dict[str, str] | None = None, content: bytes | None = None,
@@ -328,8 +332,10 @@ class RulrrClient:
                 delay = self._backoff.delay(error, attempt, repeat)
                 if delay is None:
                     raise
+                last = error
             attempt += 1
-            self._pause(delay, f"{method} {shown_url or url.path}", attempt)
+            if self._pause(delay, f"{method} {shown_url or url.path}", attempt):
+                raise last
 
     def _send(self, method: str, url: httpx.URL, *, kind: str, content: bytes | None,
               headers: dict[str, str] | None, shown_url: str | None) -> dict:
