@@ -158,14 +158,22 @@ class Pipeline:
         if self.settings.source.date_format or not preset.date_columns:
             return DateOrder("ymd")
         samples: list[str] = []
-        for batch in self.source.batches(None, batch_size=SNIFF_ROWS):
-            for record in self._renamed(batch.records):
-                for column in preset.date_columns:
-                    value = record.fields.get(column, "")
-                    if value and value.strip():
-                        samples.append(value)
-            if len(samples) >= SNIFF_ROWS:
-                break
+        seen = 0
+        batches = self.source.batches(None, batch_size=SNIFF_ROWS)
+        try:
+            for batch in batches:
+                seen += len(batch.records)
+                for record in self._renamed(batch.records):
+                    for column in preset.date_columns:
+                        value = record.fields.get(column, "")
+                        if value and value.strip():
+                            samples.append(value)
+                if len(samples) >= SNIFF_ROWS or seen >= 4 * SNIFF_ROWS:
+                    break
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()       # release the file or database now, not when the generator is collected
         return sniff_date_order(samples, country)
 
     def context(self) -> MappingContext:
