@@ -97,6 +97,8 @@ class SyncReport:
             return 6
         if self.counts.quarantined or isinstance(self.error, (StoreProfileRefused, ValidationFailed)):
             return 5
+        if self.error is not None:
+            return 2      # the settings or the POS export cannot be read (as `preview`)
         return 0
 
     @property
@@ -178,13 +180,13 @@ class SyncEngine:
         self._token = ""  # ask the token manager again each pass (it renews the token ahead of expiry)
         started = time.monotonic()
         try:
-            pipeline = self._read(stop_event, report)
+            # Each step's trouble is reported, but only "not authorised" stops the others: orders already in
+            # the ledger go out even when the export cannot be read or the store profile is refused.
+            pipeline = self._step(report, lambda: self._read(stop_event, report))
+            if pipeline is not None and not stop_event.is_set():
+                self._step(report, lambda: self._send_store_profile(pipeline, report))
             if not stop_event.is_set():
-                try:
-                    self._send_store_profile(pipeline, report)
-                except StoreProfileRefused as exc:  # reported; the orders still go
-                    report.error = exc
-                self._send_customers(report)
+                self._step(report, lambda: self._send_customers(report))
             if not stop_event.is_set():
                 asyncio.run(self._deliver(stop_event, report))
         except AppError as exc:
@@ -202,6 +204,17 @@ class SyncEngine:
             self.ledger.put(last_complete_sync_at=time.time())
         self._emit("done", report, force=True)
         return report
+
+    @staticmethod
+    def _step(report: SyncReport, step: Callable[[], Any]) -> Any:
+        try:
+            return step()
+        except NotAuthorised:
+            raise
+        except AppError as exc:
+            log.warning("sync step failed: %s", exc)
+            report.error = exc
+            return None
 
     # --- reading ------------------------------------------------------------------------------------------
     def _read(self, stop_event: threading.Event, report: SyncReport):

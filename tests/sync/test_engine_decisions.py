@@ -183,3 +183,32 @@ def test_an_incomplete_store_profile_is_reported_and_the_orders_still_go(make_en
     report = make_engine(pipeline, client=client).run_once()
     assert report.exit_code == 5 and "storeAddress" in str(report.error) and "Settings" in str(report.error)
     assert client.stores == [] and report.counts.delivered == 1
+
+
+def test_an_unreadable_export_is_reported_and_what_the_ledger_holds_still_goes(make_engine, rulrr):
+    from rulrr_desktop.core.errors import AppError
+    make_engine(FakePipeline([make_order(i) for i in range(3)])).ledger.record_batch(
+        [make_order(i) for i in range(3)], [], [], {"n": 3}, "fp1")
+
+    class Broken(FakePipeline):
+        def batches(self, cursor, batch_size=5000):
+            raise AppError("sales.csv cannot be opened", title="The POS export cannot be read")
+
+    report = make_engine(Broken([])).run_once()
+    assert report.exit_code == 2 and "cannot be read" in str(report.error)
+    assert report.counts.delivered == 3 and len(rulrr.stored) == 3
+
+
+def test_a_failing_customer_upload_does_not_hold_the_orders_back(make_engine, rulrr):
+    from rulrr_desktop.core.api.errors import ServerError as Busy
+
+    class Flaky(FakeClient):
+        def upload_customer_list(self, customers):
+            raise Busy("Rulrr is busy", status=503)
+
+    client = Flaky()
+    pipeline = FakePipeline([make_order(1)], customers=[Customer("c1", "Ada")])
+    report = make_engine(pipeline, client=client).run_once()
+    assert report.exit_code == 6 and not report.customers_uploaded and report.counts.delivered == 1
+    report = make_engine(pipeline).run_once()              # the next pass tries the list again
+    assert report.customers_uploaded and report.exit_code == 0
