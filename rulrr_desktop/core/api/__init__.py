@@ -3,7 +3,8 @@
 Everything the client assumes about the API (paths, keys, error codes) lives in endpoints.py.
 """
 
-from rulrr_desktop.core.api.client import DEFAULT_TIMEOUT, RulrrClient, customer_csv, remember_secret
+from rulrr_desktop.core.api.client import DEFAULT_TIMEOUT, RulrrClient, customer_csv
+from rulrr_desktop.core.api.secrecy import remember_secret
 from rulrr_desktop.core.api.errors import (
     BadPartnerCredentials,
     IntegrationNotFinished,

@@ -20,7 +20,6 @@ import json
 import logging
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -33,8 +32,9 @@ from rulrr_desktop.core.api import endpoints as ep
 from rulrr_desktop.core.api import errors, failures
 from rulrr_desktop.core.api.results import IntegrationStatus, OrderReceipt, Tokens, UploadTarget
 from rulrr_desktop.core.api.retry import Backoff, Repeat
+from rulrr_desktop.core.api.secrecy import forget_secret, guard_library_loggers, link_parts, remember_secret
 from rulrr_desktop.core.errors import ConfigError
-from rulrr_desktop.core.redact import RedactingFilter, forget_secret, redact, register_secret
+from rulrr_desktop.core.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -46,26 +46,6 @@ _JSON = "application/json"
 _JSON_HEADERS = {"Content-Type": _JSON}
 
 
-def remember_secret(value: str | None) -> None:
-    """Registers a secret for redaction as it is and as it looks percent-encoded in a URL."""
-    if not value:
-        return
-    register_secret(value)
-    for encoded in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe=""),
-                    str(httpx.QueryParams({"k": value}))[2:]):
-        if encoded != value:
-            register_secret(encoded)
-
-
-def guard_library_loggers() -> None:
-    """Redacts the records httpx logs itself ("HTTP Request: GET <url with secrets>"), at the logger, so that
-    no handler (a test's, a plugin's, one added without our filter) ever sees the raw URL."""
-    for name in ("httpx",):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
-
-
 def _valid_api_url(api_url: str) -> str:
     try:
         url = httpx.URL(api_url.strip())
@@ -75,11 +55,6 @@ def _valid_api_url(api_url: str) -> str:
         raise ConfigError(f"the Rulrr API address {redact(api_url)!r} is not an http(s) address",
                           action="Check api_url in the settings (or the partner file), e.g. https://api.rulrr.com")
     return str(url).rstrip("/")
-
-
-def _link_parts(url: httpx.URL) -> list[str]:
-    """What of a pre-signed link is secret: the whole link, its query, and its long (token-like) path segments."""
-    return [str(url), url.query.decode("ascii", "replace"), *(s for s in url.path.split("/") if len(s) >= 16)]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -219,7 +194,7 @@ class RulrrClient:
             pass
         if absolute is None or absolute.scheme not in ("http", "https"):
             raise errors.ProtocolError("the upload link Rulrr gave is not a valid URL")
-        for part in _link_parts(absolute):   # the link is a credential until it is used: mask its parts
+        for part in link_parts(absolute):   # the link is a credential until it is used: mask its parts
             remember_secret(part)
         return UploadTarget(str(absolute), _parse_time(body.get(ep.K_EXPIRES_AT)))
 
@@ -239,7 +214,7 @@ class RulrrClient:
             self._call("PUT", url, kind=ep.UPLOAD, repeat=Repeat.IF_NOT_SENT, content=csv_bytes, headers=headers,
                        shown_url=target.safe_url)
         finally:                            # used (or refused): the link is dead, stop masking it
-            for part in _link_parts(url):
+            for part in link_parts(url):
                 if part not in (self._client_secret, self._access_token):
                     forget_secret(part)
 
