@@ -35,6 +35,7 @@ from rulrr_desktop.core.errors import AppError
 from rulrr_desktop.core.ledger import Claim, Counts, Ledger, Outcome
 from rulrr_desktop.core.redact import redact
 from rulrr_desktop.core.sync_http import OrderPoster
+from rulrr_desktop.core.sync_lock import SyncBusy, SyncLock
 from rulrr_desktop.core.sync_pacing import AimdWindow, backoff_delay
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ class SyncReport:
             return 6
         if self.counts.quarantined or isinstance(self.error, (StoreProfileRefused, ValidationFailed)):
             return 5
+        if isinstance(self.error, SyncBusy):
+            return 1
         if self.error is not None:
             return 2      # the settings or the POS export cannot be read (as `preview`)
         return 0
@@ -179,7 +182,9 @@ class SyncEngine:
         report = SyncReport(started_at=time.time())
         self._token = ""  # ask the token manager again each pass (it renews the token ahead of expiry)
         started = time.monotonic()
+        lock = SyncLock(self.ledger.path.parent / "sync.lock")
         try:
+            lock.acquire()
             # Each step's trouble is reported, but only "not authorised" stops the others: orders already in
             # the ledger go out even when the export cannot be read or the store profile is refused.
             pipeline = self._step(report, lambda: self._read(stop_event, report))
@@ -194,6 +199,8 @@ class SyncEngine:
         except Exception as exc:  # a bug must not kill the tray's worker silently
             log.exception("sync pass failed")
             report.error = AppError(redact(f"{type(exc).__name__}: {exc}"), title="The sync stopped unexpectedly")
+        finally:
+            lock.release()
         report.stopped = stop_event.is_set()
         report.duration_s = time.monotonic() - started
         report.counts = self.ledger.counts()

@@ -212,3 +212,13 @@ def test_a_failing_customer_upload_does_not_hold_the_orders_back(make_engine, ru
     assert report.exit_code == 6 and not report.customers_uploaded and report.counts.delivered == 1
     report = make_engine(pipeline).run_once()              # the next pass tries the list again
     assert report.customers_uploaded and report.exit_code == 0
+
+
+def test_one_sync_at_a_time_per_profile(make_engine, rulrr, app_home):
+    from rulrr_desktop.core.sync_lock import SyncLock
+    engine = make_engine(FakePipeline([make_order(i) for i in range(5)]))
+    with SyncLock(app_home.ledger_file.parent / "sync.lock"):      # e.g. the tray app is sending
+        report = engine.run_once()
+        assert report.exit_code == 1 and "Another copy" in str(report.error) and rulrr.posts == []
+    report = engine.run_once()                                       # released: this pass goes ahead
+    assert report.exit_code == 0 and report.counts.delivered == 5
