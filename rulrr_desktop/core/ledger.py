@@ -260,10 +260,10 @@ class Ledger:
         now = _now()
         prepared = []
         for order in orders:
-            body = order.to_api()
-            raw = json.dumps(body, sort_keys=True, separators=(",", ":"))
-            prepared.append((order.order_id, hashlib.blake2b(raw.encode(), digest_size=16).hexdigest(),
-                             json.dumps(body, separators=(",", ":")), getattr(order, "where", "")))
+            # the canonical JSON is both what is hashed and what is sent (key order means nothing to Rulrr)
+            raw = json.dumps(order.to_api(), sort_keys=True, separators=(",", ":"))
+            prepared.append((order.order_id, hashlib.blake2b(raw.encode(), digest_size=16).hexdigest(), raw,
+                             getattr(order, "where", "")))
         new = updated = changed = unchanged = 0
         q_count = 0
         with self._tx():
