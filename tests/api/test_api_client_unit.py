@@ -324,3 +324,14 @@ def test_a_stop_event_cuts_retries_short(make_client, script):
         client.get_store()
     assert info.value.retry_after == 30.0 and len(script.requests) == 1
     assert info.value.__context__ is None
+
+
+def test_a_used_upload_link_leaves_nothing_registered(scripted, script):
+    from rulrr_desktop.core import redact as redact_module
+    before = set(redact_module._known_values)
+    script.add(200, {"success": True, "uploadUrl": "/_upload/link-token-0123456789abcdef?sig=a+b/c="})
+    target = scripted.customer_upload_target()
+    assert set(redact_module._known_values) > before
+    script.add(200, raw=b"")
+    scripted.upload_customers(target, b"customerId\r\n")
+    assert set(redact_module._known_values) == before

@@ -186,7 +186,6 @@ class RulrrClient:
         """A fresh single-use URL for the customer list (valid about 15 minutes)."""
         body = self._call("GET", ep.CUSTOMERS_PATH, kind=ep.DATA, repeat=Repeat.ALWAYS, params=self._auth())
         url = _require(body, ep.K_UPLOAD_URL)
-        remember_secret(url)
         absolute: httpx.URL | None = None
         try:
             absolute = httpx.URL(self._base).join(url)

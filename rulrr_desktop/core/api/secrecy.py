@@ -12,20 +12,30 @@ import urllib.parse
 
 import httpx
 
-from rulrr_desktop.core.redact import RedactingFilter, forget_secret, register_secret
+from rulrr_desktop.core.redact import RedactingFilter, register_secret
+from rulrr_desktop.core.redact import forget_secret as redact_forget
 
 __all__ = ["forget_secret", "guard_library_loggers", "link_parts", "remember_secret"]
 
 
+def _forms(value: str) -> set[str]:
+    """A value as it is and as it looks percent-encoded in a URL."""
+    return {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe=""),
+            str(httpx.QueryParams({"k": value}))[2:]}
+
+
 def remember_secret(value: str | None) -> None:
-    """Registers a secret for redaction as it is and as it looks percent-encoded in a URL."""
-    if not value:
-        return
-    register_secret(value)
-    for encoded in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe=""),
-                    str(httpx.QueryParams({"k": value}))[2:]):
-        if encoded != value:
-            register_secret(encoded)
+    """Registers a secret for redaction in every form it may take in a URL."""
+    if value:
+        for form in _forms(value):
+            register_secret(form)
+
+
+def forget_secret(value: str | None) -> None:
+    """Stops masking a dead short-lived secret (a used upload link) in all its forms."""
+    if value:
+        for form in _forms(value):
+            redact_forget(form)
 
 
 def guard_library_loggers() -> None:
