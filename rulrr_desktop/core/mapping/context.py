@@ -9,6 +9,9 @@ from rulrr_desktop.core.mapping.money import MoneyParser, parser_for
 from rulrr_desktop.core.mapping.times import DateOrder, DateTimeParser
 
 
+MEMO_LIMIT = 100_000
+
+
 class MappingContext:
     """Per-source mapping settings. `currency` is the store's (used when a row carries none); `country` is the
     default phone region; `zone` applies to timestamps that carry no zone."""
@@ -21,6 +24,15 @@ class MappingContext:
         self.decimal_comma = decimal_comma
         self.dates = DateTimeParser(date_order, date_format=date_format, default_zone=zone)
         self._money: dict[str, MoneyParser] = {}
+        self._memos: dict[str, dict] = {}
+
+    def memo(self, name: str) -> dict:
+        """A per-source cache for immutable results (line items, customers) that repeat across orders; it is
+        emptied when it grows past MEMO_LIMIT entries."""
+        memo = self._memos.get(name)
+        if memo is None or len(memo) > MEMO_LIMIT:
+            memo = self._memos[name] = {}
+        return memo
 
     def money(self, currency: str) -> MoneyParser:
         """The cached money parser for `currency` (its ISO 4217 exponent)."""

@@ -36,11 +36,16 @@ def _moment(ctx: MappingContext, row: RawRecord):
                          + f" cannot be read: {exc}", row.where) from None
 
 
-def _customer(f: dict[str, str]) -> Customer | None:
+def _customer(f: dict[str, str], memo: dict | None = None) -> Customer | None:
     cid = f.get("Customer ID")
     name = f.get("Customer Name")
     if not cid and not name:
         return None
+    if memo is not None:
+        known = memo.get((cid, name))
+        if known is None:
+            known = memo[(cid, name)] = _customer(f) or False
+        return known or None
     cid = clean_id(cid or "")
     name = name or ""
     if not cid and not name.strip():
@@ -67,31 +72,39 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
     sale_total = 0
     sale_row: RawRecord | None = None
     refunds: dict[tuple[str, str, str], list] | None = None
+    items = ctx.memo("square-items")       # the same menu lines repeat: OrderItem is immutable, share it
     for row in rows:
         f = row.fields
+        key = (f["Item"], f.get("Price Point Name"), f["Qty"], f["Net Sales"], f.get("SKU"))
+        cached = items.get(key)
         try:
-            net = money(f["Net Sales"])
             tax_text = f.get("Tax")
             tax = money(tax_text) if tax_text else 0
+            if cached is not None:
+                item, net = cached
+            else:
+                net = money(f["Net Sales"])
         except MoneyError:
             net = amount(money, row, "Net Sales")
             tax = amount(money, row, "Tax", optional=True)
-        name = f["Item"].strip()
-        point = f.get("Price Point Name")
-        if point and point != "Regular" and point.strip():
-            name = f"{name} ({point.strip()})"
-        sku = f.get("SKU")
-        if sku:
-            sku = clean_id(sku)
-        item = OrderItem(name or "Item", quantity(f["Qty"], row.where), net, sku or "")
+        if cached is None:
+            name = f["Item"].strip()
+            point = f.get("Price Point Name")
+            if point and point != "Regular" and point.strip():
+                name = f"{name} ({point.strip()})"
+            sku = f.get("SKU")
+            if sku:
+                sku = clean_id(sku)
+            item = OrderItem(name or "Item", quantity(f["Qty"], row.where), net, sku or "")
+            items[key] = (item, net)
         ev = f.get("Event Type")
         if ev and ev != "Payment" and ev.strip().lower() == "refund":
-            key = (f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
+            moment_key = (f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
             if refunds is None:
                 refunds = {}
-            entry = refunds.get(key)
+            entry = refunds.get(moment_key)
             if entry is None:
-                entry = refunds[key] = [row, [], 0]
+                entry = refunds[moment_key] = [row, [], 0]
             entry[1].append(item)
             entry[2] += net + tax
         else:
@@ -99,7 +112,7 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
                 sale_row = row
             sale.append(item)
             sale_total += net + tax
-    customer = _customer(first.fields)
+    customer = _customer(first.fields, ctx.memo("square-customers"))
     if sale_row is not None:
         # Lines keep their file order (a line is its position in the order; identical lines both stay).
         out.add_order(Order(tid, _moment(ctx, sale_row), sale_total, currency, "sale", customer,
