@@ -14,7 +14,7 @@ import pytest
 
 from rulrr_desktop.core import model
 from rulrr_desktop.core.api import (
-    BadPartnerCredentials, IntegrationNotFinished, IntegrationTokenInvalid, NetworkError, NotAuthorised,
+    BadPartnerCredentials, IntegrationNotFinished, IntegrationTokenInvalid, NetworkError, NotAuthorised, NotFound,
     OutcomeUnknown, RateLimited, ServerError, TokensAlreadyIssued, UploadUrlExpired, ValidationFailed, customer_csv,
 )
 
@@ -255,3 +255,10 @@ def test_a_closed_port_is_a_network_error(make_client, sleeps):
         with pytest.raises(NetworkError):
             client.create_integration()
         assert len(sleeps) == 3
+
+
+def test_a_wrong_api_prefix_is_not_found_not_a_missing_order(sandbox, make_client, connected, sleeps):
+    astray = make_client(sandbox.url + "/nowhere", access_token=connected.tokens.access_token)
+    with pytest.raises(NotFound) as info:
+        astray.get_order("R-1")                                # 404 for the path, not order_not_found
+    assert info.value.status == 404 and info.value.code != "order_not_found" and sleeps == []
