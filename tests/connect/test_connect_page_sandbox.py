@@ -139,3 +139,13 @@ def test_navigation_to_another_origin_goes_to_the_system_browser(qtbot, page, sa
     assert page._view.url().toString() == here
     assert js(qtbot, page, "!!document.querySelector('#sign-in')") is True
     assert page.state == "page"
+    assert page._view.page().profile().isOffTheRecord()
+
+
+def test_importing_the_page_does_not_load_the_web_engine():
+    import subprocess
+    import sys
+    code = ("import sys, rulrr_desktop.ui.connect_page\n"
+            "print(sorted(m for m in sys.modules if m.startswith('PySide6.QtWebEngine')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
