@@ -72,7 +72,7 @@ def _url(host: str, sock: socket.socket) -> str:
 
 def _server(app: SandboxApp, on_ready: Callable[[], None] | None) -> _Server:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
-                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, backlog=2048)
+                            proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, backlog=2048)
     return _Server(config, on_ready)
 
 

@@ -62,6 +62,7 @@ class SandboxState:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
         self._offset = 0.0
+        self._access: dict[str, tuple[str, float]] = {}  # live access token -> (store_id, expires_at)
         if self._meta("seeded") is None:
             self.reset()
         self._offset = float(self._meta("clock_offset") or 0.0)
@@ -113,6 +114,7 @@ class SandboxState:
             self._set_meta("clock_offset", "0.0")
             self._set_meta("seeded", "1")
         self._offset = 0.0
+        self._access.clear()
 
     # -- partners and integrations ------------------------------------------------------------------------------
     def partner(self, client_id: str | None, client_secret: str | None = None, *,
@@ -213,6 +215,7 @@ class SandboxState:
         with self.db:
             self.db.execute("BEGIN")
             if spec.REFRESH_REVOKES_OLD_ACCESS:
+                self._access.clear()
                 self.db.execute("UPDATE tokens SET revoked = 1 WHERE integration = ? AND kind = 'access'", (row[0],))
             access = self._new_access(row[0], row[1])
         return {"accessToken": access, "refreshToken": refresh_token, "expiresIn": spec.ACCESS_TOKEN_LIFE_S}
@@ -221,6 +224,9 @@ class SandboxState:
         """The store an access token opens, or ApiFailure 403 (D: missing, expired or revoked)."""
         if not token:
             raise ApiFailure(spec.ACCESS_TOKEN_MISSING)
+        cached = self._access.get(token)  # one SELECT less per order: this is the hot path
+        if cached is not None and self.now() < cached[1]:
+            return cached[0]
         row = self.db.execute("SELECT store_id, expires_at, revoked FROM tokens WHERE token = ? AND kind = 'access'",
                               (token,)).fetchone()
         if row is None:
@@ -229,10 +235,12 @@ class SandboxState:
             raise ApiFailure(spec.ACCESS_TOKEN_REVOKED)
         if self.now() >= row[1]:
             raise ApiFailure(spec.ACCESS_TOKEN_EXPIRED)
+        self._access[token] = (row[0], row[1])
         return row[0]
 
     def revoke(self, store_id: str) -> int:
         """Revokes every access and refresh token of the store; returns how many tokens it killed."""
+        self._access.clear()
         return self.db.execute("UPDATE tokens SET revoked = 1 WHERE store_id = ? AND revoked = 0",
                                (store_id,)).rowcount
 
