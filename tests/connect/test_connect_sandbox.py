@@ -57,7 +57,10 @@ def test_finished_exchanges_once_into_the_real_keyring(real_keyring, sandbox, se
     assert files_containing(app_home.config_dir.parent.parent, *secrets) == []
     assert app_log_lines_with(caplog, *secrets) == []
     assert app_logging.stat().st_size > 0             # the app's log file (checked above) did get lines
-    assert connection_record.describe(app_home)["store_name"] == "Harbour Cafe"
+    described = connection_record.describe(app_home)
+    assert (described["connected"], described["store_name"]) == (True, "Harbour Cafe")
+    assert 364.9 <= described["token_days_left"] <= 365 and "SecretService" in described["keyring_backend"]
+    assert described["needs_reconnect"] is False
 
 
 def test_cancelled(sandbox, session, app_home):
@@ -66,6 +69,7 @@ def test_cancelled(sandbox, session, app_home):
     assert session.poll() is ConnectState.CANCELLED
     assert session.exchange_and_store() is ConnectState.CANCELLED
     assert connection_record.load(app_home) is None
+    assert connection_record.describe(app_home) == {"connected": False, "profile": "default"}
     first = session.integration_token
     assert session.restart() is ConnectState.PENDING and session.integration_token != first
 
