@@ -6,6 +6,7 @@ succeed, the sleep hook clears the faults, so nothing depends on timing or rando
 from __future__ import annotations
 
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -262,3 +263,30 @@ def test_a_wrong_api_prefix_is_not_found_not_a_missing_order(sandbox, make_clien
     with pytest.raises(NotFound) as info:
         astray.get_order("R-1")                                # 404 for the path, not order_not_found
     assert info.value.status == 404 and info.value.code != "order_not_found" and sleeps == []
+
+
+def test_no_free_connection_is_a_network_error(sandbox, make_client, connected, sleeps):
+    """A pool timeout means the request never left: NetworkError, which is safe to send again."""
+    in_flight = threading.Event()
+
+    def trace(event: str, info: dict) -> None:                # httpcore's trace: the connection is ours
+        if event == "http11.send_request_headers.started":
+            in_flight.set()
+
+    class Signalling(httpx.HTTPTransport):
+        def handle_request(self, request):
+            request.extensions["trace"] = trace
+            return super().handle_request(request)
+
+    client = make_client(sandbox.url, access_token=connected.tokens.access_token, retries=0,
+                         timeout=httpx.Timeout(10, pool=0.2), transport=Signalling(limits=httpx.Limits(
+                             max_connections=1)))
+    sandbox.faults(latency_ms=1500)                            # holds the only connection for 1.5 s
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(client.get_store)
+        assert in_flight.wait(10)
+        with pytest.raises(NetworkError) as info:
+            client.post_order(order("R-pool"))
+        assert type(info.value) is NetworkError
+        assert slow.result(timeout=30)["storeName"] == "Bridge Street Bakery"
+    assert sandbox.orders()["posts"] == 0
