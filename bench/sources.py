@@ -137,7 +137,8 @@ def _child(path: Path, cursor_out: Path, mode: str = "--child") -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="200,000 rows instead of 1,000,000")
-    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--rows", type=int, default=None, help="rows of the big file (default 1,000,000)")
+    parser.add_argument("--rounds", type=int, default=7, help="incremental passes timed per file (median)")
     parser.add_argument("--child", nargs=2, metavar=("CSV", "CURSOR_OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--reader-child", nargs=2, metavar=("CSV", "UNUSED"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,7 +178,7 @@ def main() -> None:
             os.utime(p, (old, old))
         cursors = {p: json.loads((tmp_path / f"{p.parent.name}.cursor").read_text()) for p in (big, small)}
         times: dict[Path, list[float]] = {big: [], small: []}
-        for _ in range(7):
+        for _ in range(max(1, args.rounds)):
             for p in (small, big):
                 seconds, orders = incremental_pass(p, cursors[p])
                 if not 30 <= orders <= 60:
