@@ -72,6 +72,16 @@ def open_configured_source(settings: Settings) -> Source:
     raise ConfigError(f"the source kind {settings.source.kind!r} is not supported")
 
 
+# Languages whose locales write money with a decimal comma ("1.149,00"); English and the CJK ones use a point.
+_COMMA_LANGUAGES = {"de", "fr", "es", "it", "nl", "pt", "ru", "pl", "sv", "da", "nb", "no", "fi", "cs", "sk", "tr",
+                    "id", "el", "hu", "ro", "bg", "hr", "sl", "sr", "uk", "lt", "lv", "et", "vi", "ca", "is"}
+
+
+def _comma_locale(locale: str) -> bool:
+    """`[source.mapping] locale = "fr-FR"` → the export writes decimal commas."""
+    return locale.replace("_", "-").split("-")[0].lower() in _COMMA_LANGUAGES if locale else False
+
+
 def _where_key(q: Quarantined) -> tuple[str, int, str]:
     name, _, line = q.where.rpartition(":")
     return (name, int(line), "") if line.isdigit() else (q.where, 0, "")
@@ -90,7 +100,7 @@ class Pipeline:
         self._date_order: DateOrder | None = None
         mapping = dict(settings.source.mapping or {})
         self._renames: dict[str, str] = {str(k): str(v) for k, v in dict(mapping.get("columns", {})).items()}
-        self._decimal_comma = bool(mapping.get("decimal_comma", False))
+        self._decimal_comma = bool(mapping.get("decimal_comma", _comma_locale(str(mapping.get("locale", "")))))
         self._warnings: list[str] = []
         self._export_store: dict[str, str] = {}
 

@@ -131,6 +131,12 @@ def test_loyverse_items_cp1252_semicolons_day_first_decimal_comma():
     assert result.skipped == 1 and not result.quarantined
 
 
+def test_a_locale_with_decimal_commas_reads_them():
+    result = pipeline_for(POS / "loyverse" / "receipts-by-item-eu.csv", tz="Europe/Paris", currency="EUR",
+                          country="FR", mapping={"locale": "fr_FR"}).read_all()
+    assert by_id(result.orders)["2-503"].total == 123450 and not result.quarantined
+
+
 def test_loyverse_items_without_the_decimal_comma_setting_quarantine_rather_than_misread():
     result = pipeline_for(POS / "loyverse" / "receipts-by-item-eu.csv", tz="Europe/Paris", currency="EUR",
                           country="FR").read_all()
