@@ -149,6 +149,7 @@ class ConnectPage(QWidget):
         outer.addWidget(column, 4)
         outer.addStretch(1)
         box = QVBoxLayout(column)
+        self._message_box = box
         box.setContentsMargins(24, 24, 24, 24)
         box.setSpacing(12)
         box.addStretch(1)
@@ -224,12 +225,12 @@ class ConnectPage(QWidget):
             return
         QDesktopServices.openUrl(QUrl(self._page_url))
         self._set_state("in_browser")
+        self.browser_button.setText("Open the page again")
+        self.retry_button.setText("Show the page here")
         self._show_message("Finish connecting in your web browser",
                            "Sign in to Rulrr there, choose your store and click Connect. "
                            "This window moves on by itself.",
                            buttons=(self.browser_button, self.retry_button))
-        self.browser_button.setText("Open the page again")
-        self.retry_button.setText("Show the page here")
 
     def retry_keyring(self) -> None:
         """Tries to store the held keys in the keyring again (the staff unlocked or installed it)."""
@@ -457,6 +458,8 @@ class ConnectPage(QWidget):
         self._body.setText(body)
         for button in (self.retry_button, self.browser_button, self.try_again_button, self.keyring_button):
             button.setVisible(button in buttons)
+        self._message_box.invalidate()      # new texts: lay out again before the next paint
+        self._message_box.activate()
         self._stack.setCurrentWidget(self._message)
 
 
