@@ -54,16 +54,16 @@ class RulrrApi:
 
     async def create_integration(self, request: Request) -> JsonResponse:
         partner = self._partner(request)
-        return ok({"integrationToken": self.state.create_integration(partner["client_id"])})
+        return ok({spec.K_INTEGRATION_TOKEN: self.state.create_integration(partner["client_id"])})
 
     async def integration_status(self, request: Request) -> JsonResponse:
         partner = self._partner(request)
         integ = self.state.integration(_require(request, spec.Q_INTEGRATION_TOKEN), partner["client_id"])
         if integ is None:
             raise ApiFailure(spec.WRONG_INTEGRATION_TOKEN)
-        body: dict[str, Any] = {"status": integ["status"]}
+        body: dict[str, Any] = {spec.K_STATUS: integ["status"]}
         if integ["reason"]:
-            body["reason"] = integ["reason"]
+            body[spec.K_REASON] = integ["reason"]
         return ok(body)
 
     async def token(self, request: Request) -> JsonResponse:
@@ -85,15 +85,15 @@ class RulrrApi:
         if errors:
             raise ApiFailure(spec.VALIDATION_ERROR, fields=errors)
         self.state.put_store(store_id, body)
-        return ok({"store": self.state.api_store(store_id)})
+        return ok({spec.K_STORE: self.state.api_store(store_id)})
 
     async def get_store(self, request: Request) -> JsonResponse:
-        return ok({"store": self.state.api_store(self._store_id(request))})
+        return ok({spec.K_STORE: self.state.api_store(self._store_id(request))})
 
     async def customers_upload_url(self, request: Request) -> JsonResponse:
         upload_id, expires_at = self.state.create_upload(self._store_id(request))
         url = str(request.base_url).rstrip("/") + spec.UPLOAD_PATH_PREFIX + upload_id
-        return ok({"uploadUrl": url, "expiresAt": iso(expires_at)})
+        return ok({spec.K_UPLOAD_URL: url, spec.K_EXPIRES_AT: iso(expires_at)})
 
     async def post_order(self, request: Request) -> JsonResponse:
         store_id = self._store_id(request)
@@ -101,16 +101,17 @@ class RulrrApi:
         errors = validate_order(body)
         if errors:
             raise ApiFailure(spec.VALIDATION_ERROR, fields=errors)
-        if self.state.add_order(store_id, body["orderId"], text):
-            return ok({"orderId": body["orderId"], "duplicate": True})
-        return ok({"orderId": body["orderId"]})
+        order_id = body[spec.K_ORDER_ID]
+        if self.state.add_order(store_id, order_id, text):
+            return ok({spec.K_ORDER_ID: order_id, spec.K_DUPLICATE: True})
+        return ok({spec.K_ORDER_ID: order_id})
 
     async def get_order(self, request: Request) -> JsonResponse:
         store_id = self._store_id(request)
         order = self.state.order(store_id, _require(request, spec.Q_ORDER_ID))
         if order is None:
             raise ApiFailure(spec.ORDER_NOT_FOUND)
-        return ok({"order": order})
+        return ok({spec.K_ORDER: order})
 
     # -- the pre-signed customer-list upload URL ----------------------------------------------------------------
     async def upload_customers(self, request: Request) -> JsonResponse:
@@ -119,7 +120,7 @@ class RulrrApi:
         if media_type(request) != spec.CSV_MEDIA_TYPE:
             raise ApiFailure(spec.UNSUPPORTED_MEDIA_TYPE, "The customer list must be sent as text/csv.")
         encoding = request.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("identity", "gzip"):
+        if encoding not in spec.CSV_CONTENT_ENCODINGS:
             raise ApiFailure(spec.UNSUPPORTED_ENCODING, "The customer list may only be gzip-compressed.")
         raw = await read_body(request, spec.UPLOAD_MAX_BYTES)
         if encoding == "gzip":
@@ -136,4 +137,4 @@ class RulrrApi:
         except csv.Error as exc:  # pragma: no cover - parse_customers_csv turns these into CsvRejected
             raise ApiFailure(spec.INVALID_CSV, str(exc)) from None
         self.state.replace_customers(upload_id, store_id, customers)
-        return ok({"received": len(customers)})
+        return ok({spec.K_RECEIVED: len(customers)})

@@ -25,7 +25,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
-            raise ApiFailure(spec.ApiError(400, "invalid_content_length", "The Content-Length is not a number."))
+            raise ApiFailure(spec.INVALID_CONTENT_LENGTH)
         if int(declared) > max_bytes:
             raise ApiFailure(spec.PAYLOAD_TOO_LARGE, f"The body is larger than {max_bytes} bytes.")
     chunks: list[bytes] = []

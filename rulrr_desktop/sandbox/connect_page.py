@@ -96,7 +96,7 @@ class ConnectPage:
         try:
             return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
-            raise ApiFailure(spec.ApiError(400, "invalid_form", "The form data is not UTF-8.")) from None
+            raise ApiFailure(spec.INVALID_FORM) from None
 
     # -- the steps ----------------------------------------------------------------------------------------------
     async def show(self, request: Request) -> HTMLResponse:

@@ -58,6 +58,7 @@ E_RECEIPTS_KEY = "eReceiptsEnabled"         # A: in GET /v1/stores
 # -- customer list upload (A) -----------------------------------------------------------------------------------
 CUSTOMER_CSV_HEADER = ("customerId", "firstName", "lastName", "email", "phoneNumber", "createdAt")
 CSV_MEDIA_TYPE = "text/csv"
+CSV_CONTENT_ENCODINGS = ("identity", "gzip")
 UPLOAD_MAX_BYTES = 64 * 1024 * 1024         # the sandbox's own cap on an (uncompressed) customer list
 JSON_MAX_BYTES = 1024 * 1024                # A: bodies above 1 MB are refused with 413
 
@@ -68,10 +69,23 @@ E164_RE = re.compile(r"\+[1-9][0-9]{6,14}")                                   # 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # -- JSON keys of answers ---------------------------------------------------------------------------------------
-K_SUCCESS = "success"
-K_ERROR = "error"
-K_MESSAGE = "message"
-K_FIELDS = "fields"
+K_SUCCESS = "success"                       # D
+K_INTEGRATION_TOKEN = "integrationToken"    # D
+K_STATUS = "status"                         # D
+K_REASON = "reason"                         # A: "expired" / "merchant_cancelled" with status cancelled
+K_ACCESS_TOKEN = "accessToken"              # A
+K_REFRESH_TOKEN = "refreshToken"            # A
+K_EXPIRES_IN = "expiresIn"                  # A: seconds
+K_STORE = "store"                           # A
+K_UPLOAD_URL = "uploadUrl"                  # A
+K_EXPIRES_AT = "expiresAt"                  # A
+K_ORDER_ID = "orderId"                      # A
+K_DUPLICATE = "duplicate"                   # A
+K_ORDER = "order"                           # A
+K_RECEIVED = "received"                     # A: how many customers an upload carried
+K_ERROR = "error"                           # A
+K_MESSAGE = "message"                       # A
+K_FIELDS = "fields"                         # A: {field: reason} with validation_error
 
 
 # -- errors (A: {"success": false, "error": code, "message": text}; 429/503 carry Retry-After) ------------------
@@ -107,9 +121,14 @@ INVALID_CSV = ApiError(400, "invalid_csv", "The customer list is not a valid CSV
 UPLOAD_NOT_FOUND = ApiError(404, "upload_not_found", "This upload URL is not known.")
 UPLOAD_URL_USED = ApiError(410, "upload_url_used", "This upload URL was already used.")
 UPLOAD_URL_EXPIRED = ApiError(410, "upload_url_expired", "This upload URL has expired.")
+INVALID_CONTENT_LENGTH = ApiError(400, "invalid_content_length", "The Content-Length is not a number.")
+INVALID_FORM = ApiError(400, "invalid_form", "The form data is not UTF-8.")
 NOT_FOUND = ApiError(404, "not_found", "There is nothing at this path.")
 METHOD_NOT_ALLOWED = ApiError(405, "method_not_allowed", "This method is not allowed here.")
 INTERNAL_ERROR = ApiError(500, "internal_error", "Rulrr had an internal error.")
+# answers of the /_sandbox hooks (not Rulrr's)
+UNKNOWN_STORE = ApiError(404, "unknown_store", "There is no such store.")
+INTEGRATION_SETTLED = ApiError(409, "integration_settled", "The integration is no longer pending.")
 # answers of the fault injector, by status
 FAULT_ERRORS = {
     429: ApiError(429, "rate_limited", "Too many requests: slow down."),

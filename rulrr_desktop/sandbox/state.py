@@ -170,9 +170,9 @@ class SandboxState:
         if integ is None:
             raise ApiFailure(spec.WRONG_INTEGRATION_TOKEN)
         if integ["status"] != spec.PENDING:
-            raise ApiFailure(spec.ApiError(409, "integration_settled", f"The integration is already {integ['status']}."))
+            raise ApiFailure(spec.INTEGRATION_SETTLED, f"The integration is already {integ['status']}.")
         if store_id is not None and self.store_row(store_id) is None:
-            raise ApiFailure(spec.ApiError(400, "unknown_store", f"There is no store {store_id!r}."))
+            raise ApiFailure(spec.ApiError(400, spec.UNKNOWN_STORE.code, f"There is no store {store_id!r}."))
         self.db.execute("UPDATE integrations SET status = ?, reason = ?, store_id = ?, settled_at = ? WHERE token = ?",
                         (status, reason, store_id, self.now(), token))
 
@@ -195,7 +195,7 @@ class SandboxState:
             self.db.execute("INSERT INTO tokens (token, kind, integration, store_id, issued_at) VALUES (?, ?, ?, ?, ?)",
                             (refresh, "refresh", integ["token"], integ["store_id"], self.now()))
             access = self._new_access(integ["token"], integ["store_id"])
-        return {"accessToken": access, "refreshToken": refresh, "expiresIn": spec.ACCESS_TOKEN_LIFE_S}
+        return {spec.K_ACCESS_TOKEN: access, spec.K_REFRESH_TOKEN: refresh, spec.K_EXPIRES_IN: spec.ACCESS_TOKEN_LIFE_S}
 
     def _new_access(self, integration: str, store_id: str) -> str:
         access = "at_" + secrets.token_urlsafe(32)
@@ -218,7 +218,7 @@ class SandboxState:
                 self._access.clear()
                 self.db.execute("UPDATE tokens SET revoked = 1 WHERE integration = ? AND kind = 'access'", (row[0],))
             access = self._new_access(row[0], row[1])
-        return {"accessToken": access, "refreshToken": refresh_token, "expiresIn": spec.ACCESS_TOKEN_LIFE_S}
+        return {spec.K_ACCESS_TOKEN: access, spec.K_REFRESH_TOKEN: refresh_token, spec.K_EXPIRES_IN: spec.ACCESS_TOKEN_LIFE_S}
 
     def store_for_access_token(self, token: str | None) -> str:
         """The store an access token opens, or ApiFailure 403 (D: missing, expired or revoked)."""
@@ -262,7 +262,7 @@ class SandboxState:
         """Everything the hooks show about a store."""
         row = self.store_row(store_id)
         if row is None:
-            raise ApiFailure(spec.ApiError(404, "unknown_store", f"There is no store {store_id!r}."))
+            raise ApiFailure(spec.UNKNOWN_STORE, f"There is no store {store_id!r}.")
         return {"storeId": row[0], "name": row[1], "currency": row[2], "country": row[3],
                 spec.E_RECEIPTS_KEY: bool(row[4]), "profile": json.loads(row[5]) if row[5] else None,
                 "profilePuts": row[6], "merchant": row[9]}
