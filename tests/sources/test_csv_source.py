@@ -251,3 +251,26 @@ def test_a_foreign_cursor_means_from_the_start(tmp_path):
     records, _, _ = read_pass(CsvSource(path), {"v": 99, "orders": {"c": 1}})
     assert values(records, "id") == ["1"]
     assert isinstance(next(iter(CsvSource(path).batches({"junk": True}))), Batch)
+
+
+def test_rare_line_breaks_inside_fields_stay_data(tmp_path):
+    data = 'id,note\n1,"page\x0cbreak and\u2028line sep"\n2,"vt\x0b, nel\x85"\n3,plain\n'
+    path = write(tmp_path / "r.csv", data)
+    records, cursor, _ = read_pass(CsvSource(path), None)
+    assert [r.fields["note"] for r in records] == ["page\x0cbreak and\u2028line sep", "vt\x0b, nel\x85", "plain"]
+    assert [r.where for r in records] == ["r.csv:2", "r.csv:3", "r.csv:4"]
+    assert cursor["files"]["r.csv"]["offset"] == path.stat().st_size
+
+
+def test_a_record_the_parser_refuses_is_yielded_empty_and_the_pass_goes_on(tmp_path):
+    import csv
+    path = write(tmp_path / "big-field.csv", f"id,note\n1,ok\n2,{'x' * 5000}\n3,ok\n")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1000)
+    try:
+        records, cursor, _ = read_pass(CsvSource(path), None)
+    finally:
+        csv.field_size_limit(limit)
+    assert [(r.where, r.fields.get("id")) for r in records] == [("big-field.csv:2", "1"), ("big-field.csv:3", None),
+                                                                ("big-field.csv:4", "3")]
+    assert cursor["files"]["big-field.csv"]["offset"] == path.stat().st_size

@@ -248,6 +248,8 @@ def test_open_source_builds_each_kind(tmp_path):
     settings = SourceSettings(kind="sqlite", path=str(db), sql={
         "orders": "SELECT id AS orderId, updated_at FROM sales;", "cursor": "updated_at"})
     assert [r.where for r in read_pass(open_source(settings), None)[0]] == ["sales:1"]
+    settings.kind = ""                                # not said: the file's first bytes tell
+    assert isinstance(open_source(settings), SqliteSource)
     with pytest.raises(SourceQueryError):
         open_source(SourceSettings(kind="sqlite", path=str(db)))
     with pytest.raises(Exception) as err:

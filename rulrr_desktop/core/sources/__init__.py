@@ -18,6 +18,15 @@ __all__ = ["Batch", "CsvSource", "RawRecord", "Source", "SourceBusy", "SourceDat
            "SourceInfo", "SourceQueryError", "SourceUnavailable", "SqliteSource", "open_source"]
 
 KINDS = ("csv", "sqlite")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _looks_like_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:                   # a folder, or missing: the CSV source says what is wrong
+        return False
 
 
 def open_source(settings: Any) -> Source:
@@ -33,6 +42,8 @@ def open_source(settings: Any) -> Source:
     if not path:
         raise SourceUnavailable("no export file or folder is set", title="No POS data source is set",
                                 action="Open Settings → Data source and choose the export file or folder.")
+    if not kind:                      # not said: an SQLite file says so in its first bytes, else CSV
+        kind = "sqlite" if _looks_like_sqlite(path) else "csv"
     if kind == "csv":
         return CsvSource(path, encoding=getattr(settings, "encoding", None) or None,
                          delimiter=getattr(settings, "delimiter", None) or None)

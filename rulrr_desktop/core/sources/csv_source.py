@@ -24,6 +24,7 @@ import hashlib
 import io
 import os
 import time
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterator
 
@@ -40,6 +41,15 @@ BLOCK_BYTES = 1 << 20        # bytes decoded and parsed at once
 CURSOR_VERSION = 1
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))   # a long Notes field is data, not an error
 _DECODE_FALLBACK = "rulrr-cp1252-fallback"
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")  # str.splitlines breaks there too
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines as the csv module reads them from a file opened with newline="" (ending in \\r, \\n or \\r\\n).
+    str.splitlines is the fast way, used unless the text holds one of the rarer breaks it also splits at."""
+    if not any(ch in text for ch in _OTHER_BREAKS):
+        return text.splitlines(True)
+    return list(io.StringIO(text, newline=""))
 
 
 def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -77,18 +87,25 @@ def _unique_headers(row: list[str]) -> tuple[str, ...]:
 class _Block:
     """The complete records of one decoded block of a file, with where each ends (text position, line)."""
 
-    __slots__ = ("start", "text", "fmt", "records", "ends", "lines", "end_char", "end_line", "_mark")
+    __slots__ = ("start", "text", "fmt", "line0", "records", "rec_lines", "line_ends", "end_char", "end_line",
+                 "_mark")
 
-    def __init__(self, start: int, text: str, fmt: FileFormat) -> None:
+    def __init__(self, start: int, text: str, fmt: FileFormat, line0: int) -> None:
         self.start = start                   # byte offset of text[0] in the file
         self.text = text
         self.fmt = fmt
+        self.line0 = line0                   # physical lines before text[0]
         self.records: list[RawRecord] = []
-        self.ends: list[int] = []            # text position after record i
-        self.lines: list[int] = []           # absolute physical line reached after record i
+        self.rec_lines: list[int] = []       # lines of the block read up to the end of record i
+        self.line_ends: list[int] = []       # text position after each line of the block
         self.end_char = 0                    # text position after the last complete row (blank rows too)
-        self.end_line = 0
+        self.end_line = line0                # absolute physical line reached there
         self._mark = (0, start)              # (text position, byte offset) of the last conversion
+
+    def end_of(self, i: int) -> tuple[int, int]:
+        """(byte offset, absolute line) just after record i."""
+        n = self.rec_lines[i]
+        return self.byte_at(self.line_ends[n - 1]), self.line0 + n
 
     def byte_at(self, pos: int) -> int:
         """The file offset of text position `pos` (exact: the text is re-encoded the way it was decoded)."""
@@ -276,7 +293,7 @@ class CsvSource:
         has no complete header yet."""
         for block in self._blocks(f, fmt, None, "", fmt.bom, 0, size, settled, False, header_only=True):
             if block.records:
-                return block.records[0].fields["header"], block.byte_at(block.ends[0]), block.lines[0]
+                return (block.records[0].fields["header"], *block.end_of(0))
         return None, fmt.bom, 0
 
     def _blocks(self, f, fmt: FileFormat, header: tuple[str, ...] | None, name: str, pos: int, line: int,
@@ -334,52 +351,43 @@ class CsvSource:
             except UnicodeDecodeError:
                 text = chunk.decode(fmt.encoding, errors="replace")
             dirty = True
-        block = _Block(start, text, fmt)
-        sio = io.StringIO(text, newline="")
-        tell = sio.tell
-        reader = csv.reader(sio, delimiter=fmt.delimiter)
-        text_len = len(text)
+        block = _Block(start, text, fmt, line0)
+        lines = _split_lines(text)
+        line_ends = block.line_ends = list(accumulate(map(len, lines)))
+        reader = csv.reader(lines, delimiter=fmt.delimiter)
+        last_line = len(lines)
         append_record = block.records.append
-        append_end = block.ends.append
-        append_line = block.lines.append
+        append_line = block.rec_lines.append
         nh = len(header) if header else 0
         prev = 0                           # lines the parser had read after the previous row
-        end_char = 0
         prefix = f"{name}:"
         while True:
             try:
                 for row in reader:
-                    pos = tell()
-                    if pos >= text_len and not final and text.count('"', end_char) % 2:
-                        break              # an open quote: the record goes on after this block
                     ln = reader.line_num
+                    if ln >= last_line and not final and text.count('"', line_ends[prev - 1] if prev else 0) % 2:
+                        break              # an open quote: the record goes on after this block
                     if row and (row[0] or any(row)):
                         if dirty:
                             row = self._clean(row, fmt)
                         if header_only:
                             append_record(RawRecord(name, {"header": _unique_headers(row)}))  # type: ignore[dict-item]
-                            append_end(pos)
-                            append_line(line0 + ln)
-                            prev, end_char = ln, pos
+                            append_line(ln)
+                            prev = ln
                             break
                         if len(row) == nh:
-                            fields = dict(zip(header, row))
+                            append_record(RawRecord(prefix + str(line0 + prev + 1), dict(zip(header, row))))
                         else:
-                            fields = self._ragged(header or (), row)
-                        append_record(RawRecord(prefix + str(line0 + prev + 1), fields))
-                        append_end(pos)
-                        append_line(line0 + ln)
+                            append_record(RawRecord(prefix + str(line0 + prev + 1), self._ragged(header or (), row)))
+                        append_line(ln)
                     prev = ln
-                    end_char = pos
                 break
             except csv.Error:
                 # a record the parser refuses: yield it empty (the mapping quarantines it with its line) and go on
-                pos = tell()
                 append_record(RawRecord(prefix + str(line0 + prev + 1), {}))
-                append_end(pos)
-                append_line(line0 + reader.line_num)
-                prev, end_char = reader.line_num, pos
-        block.end_char = end_char
+                append_line(reader.line_num)
+                prev = reader.line_num
+        block.end_char = line_ends[prev - 1] if prev else 0
         block.end_line = line0 + prev
         return block
 
@@ -432,8 +440,8 @@ class CsvSource:
                     if len(batch) < batch_size:
                         break
                     if group_by is None:
-                        cut_at = block.byte_at(block.ends[i - 1])
-                        yield batch, cut_at, block.lines[i - 1], False
+                        cut_at, cut_line = block.end_of(i - 1)
+                        yield batch, cut_at, cut_line, False
                         batch = []
                         continue
                 value = batch[-1].fields.get(group_by)
@@ -441,8 +449,8 @@ class CsvSource:
                     batch.append(recs[i])
                     i += 1
                 if i < n:
-                    cut_at = block.byte_at(block.ends[i - 1])
-                    yield batch, cut_at, block.lines[i - 1], False
+                    cut_at, cut_line = block.end_of(i - 1)
+                    yield batch, cut_at, cut_line, False
                     batch = []
         if block is not None:
             # the last batch ends where the last block ends (blank lines after the last record included)

@@ -46,17 +46,6 @@ def _clean_sql(sql: str) -> str:
     return sql.strip().rstrip(";").strip()
 
 
-def _text(value: Any) -> str:
-    """A column value as the text a CSV export would hold ("" for NULL)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
-
-
 def _name_of(sql: str, default: str) -> str:
     """The first table a query reads from, to say where a record came from ("Document:42")."""
     match = _FROM_RE.search(sql or "")
@@ -107,16 +96,28 @@ class _Query:
         self.cursor_column = cursor_column
         self.id_column = id_column
         self.name = name
+        self.names: list[str] = []       # the query's result columns (set by `columns`)
+        self.texts = ""                  # those columns as text, "" for NULL: the conversion runs in SQLite
 
     def columns(self, con: sqlite3.Connection) -> list[str]:
         cur = con.execute(f"SELECT * FROM ({self.sql}) AS q LIMIT 0")
-        return [d[0] for d in cur.description]
+        self.names = [d[0] for d in cur.description]
+        self.texts = ", ".join(f"IFNULL(CAST(q.{_quote(n)} AS TEXT), '')" for n in self.names)
+        return self.names
+
+    def records(self, rows: list, entity: str, skip: int) -> list[RawRecord]:
+        """RawRecords of rows whose first `skip` values are raw (cursor, id) and the rest the texts."""
+        names = self.names
+        ii = names.index(self.id_column) + skip if self.id_column in names else None
+        prefix = f"{self.name}:"
+        return [RawRecord(prefix + (row[ii] if ii is not None else str(n)), dict(zip(names, row[skip:])), entity)
+                for n, row in enumerate(rows, start=1)]
 
     def after(self, con: sqlite3.Connection, last: dict | None, limit: int) -> sqlite3.Cursor:
         """Rows after `last` ({"c": cursor, "id": id}, or {"from": cursor} for a look-back start)."""
         c, i = _quote(self.cursor_column or ""), _quote(self.id_column)
         order = f" ORDER BY q.{c}, q.{i} LIMIT ?"
-        base = f"SELECT * FROM ({self.sql}) AS q"
+        base = f"SELECT q.{c}, q.{i}, {self.texts} FROM ({self.sql}) AS q"
         if not last:
             return con.execute(base + order, (limit,))
         if "from" in last:
@@ -306,40 +307,31 @@ class SqliteSource:
         ci = orders.cursor_column
         ii = orders.id_column
         while True:
-            def read() -> tuple[list, list[str], dict[Any, list[RawRecord]]]:
-                cur = orders.after(con, position, batch_size)
-                columns = [d[0] for d in cur.description]
-                rows = cur.fetchall()
+            def read() -> tuple[list, dict[Any, list[RawRecord]]]:
+                rows = orders.after(con, position, batch_size).fetchall()
                 by_order: dict[Any, list[RawRecord]] = {}
                 if lines is not None and rows:
-                    index = columns.index(ii)
-                    ids = list(dict.fromkeys(r[index] for r in rows))
+                    ids = list(dict.fromkeys(r[1] for r in rows))
+                    lid = _quote(lines.id_column)
                     for k in range(0, len(ids), _IN_CHUNK):
                         chunk = ids[k:k + _IN_CHUNK]
-                        lc = con.execute(f"SELECT * FROM ({lines.sql}) AS l WHERE l.{_quote(lines.id_column)} "
-                                         f"IN ({','.join('?' * len(chunk))})", chunk)
-                        lcols = [d[0] for d in lc.description]
-                        li = lcols.index(lines.id_column)
-                        for lrow in lc:
-                            key = lrow[li]
-                            by_order.setdefault(key, []).append(RawRecord(
-                                f"{lines.name}:{_text(key)}", dict(zip(lcols, map(_text, lrow))), "line"))
-                return rows, columns, by_order
+                        found = con.execute(f"SELECT q.{lid}, {lines.texts} FROM ({lines.sql}) AS q "
+                                            f"WHERE q.{lid} IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+                        for raw, record in zip(found, lines.records(found, "line", 1)):
+                            by_order.setdefault(raw[0], []).append(record)
+                return rows, by_order
             try:
-                rows, columns, by_order = self._transaction(con, read)
+                rows, by_order = self._transaction(con, read)
             except sqlite3.Error as exc:
                 raise self._query_error(exc, orders) from None
             if not rows:
                 return
-            ci_index, ii_index = columns.index(ci), columns.index(ii)
             records: list[RawRecord] = []
-            for row in rows:
-                oid = row[ii_index]
-                records.append(RawRecord(f"{orders.name}:{_text(oid)}", dict(zip(columns, map(_text, row))),
-                                         "order"))
-                records.extend(by_order.get(oid, ()))
+            for row, record in zip(rows, orders.records(rows, "order", 2)):
+                records.append(record)
+                records.extend(by_order.get(row[1], ()))
             tail = rows[-1]
-            position = {"c": tail[ci_index], "id": tail[ii_index]}
+            position = {"c": tail[0], "id": tail[1]}
             if last is None or _after(position, last):
                 last = position
             state = {**state, "orders": last}
@@ -356,19 +348,14 @@ class SqliteSource:
                 last = None
             position = last
             while True:
-                def read() -> tuple[list, list[str]]:
-                    cur = customers.after(con, position, batch_size)
-                    return cur.fetchall(), [d[0] for d in cur.description]
                 try:
-                    rows, columns = self._transaction(con, read)
+                    rows = self._transaction(con, lambda: customers.after(con, position, batch_size).fetchall())
                 except sqlite3.Error as exc:
                     raise self._query_error(exc, customers) from None
                 if not rows:
                     return
-                ci, ii = columns.index(customers.cursor_column), columns.index(customers.id_column)
-                records = [RawRecord(f"{customers.name}:{_text(r[ii])}", dict(zip(columns, map(_text, r))),
-                                     "customer") for r in rows]
-                position = {"c": rows[-1][ci], "id": rows[-1][ii]}
+                records = customers.records(rows, "customer", 2)
+                position = {"c": rows[-1][0], "id": rows[-1][1]}
                 state["customers"] = position
                 yield Batch(records, dict(state))
                 if len(rows) < batch_size:
@@ -388,19 +375,16 @@ class SqliteSource:
             return
         offset = 0
         while True:
-            def read_page() -> tuple[list, list[str]]:
-                cur = con.execute(f"SELECT * FROM ({customers.sql}) AS q LIMIT ? OFFSET ?", (batch_size, offset))
-                return cur.fetchall(), [d[0] for d in cur.description]
+            def read_page() -> list:
+                return con.execute(f"SELECT {customers.texts} FROM ({customers.sql}) AS q LIMIT ? OFFSET ?",
+                                   (batch_size, offset)).fetchall()
             try:
-                rows, columns = self._transaction(con, read_page)
+                rows = self._transaction(con, read_page)
             except sqlite3.Error as exc:
                 raise self._query_error(exc, customers) from None
             offset += len(rows)
             done = len(rows) < batch_size
-            ii = columns.index(customers.id_column) if customers.id_column in columns else None
-            records = [RawRecord(f"{customers.name}:{_text(r[ii]) if ii is not None else n}",
-                                 dict(zip(columns, map(_text, r))), "customer")
-                       for n, r in enumerate(rows, start=offset - len(rows) + 1)]
+            records = customers.records(rows, "customer", 0)
             if done:
                 state["customers"] = {"hash": signature}
             yield Batch(records, dict(state))
