@@ -108,15 +108,22 @@ def test_batches_never_split_a_run_of_the_group_column(tmp_path, batch_size):
         assert values(rest, "line") == [str(i) for i in range(seen, len(orders))]
 
 
-def test_runs_and_offsets_across_small_blocks(tmp_path):
+@pytest.mark.parametrize("batch_size", [3, 7, 30])
+def test_runs_and_offsets_across_small_blocks(tmp_path, batch_size):
     rows = "".join(f'O{i // 4},"multi\nline {i}, ""q""",{"é" * (i % 3)}\n' for i in range(400))
     path = write(tmp_path / "b.csv", "order,note,x\n" + rows)
-    records, cursor, batches = read_pass(CsvSource(path, block_bytes=1024), None, batch_size=7, group_by="order")
+    records, cursor, batches = read_pass(CsvSource(path, block_bytes=1024), None, batch_size=batch_size,
+                                         group_by="order")
     assert [r.fields["note"] for r in records] == [f'multi\nline {i}, "q"' for i in range(400)]
     assert [r.where for r in records] == [f"b.csv:{2 + 2 * i}" for i in range(400)]
     assert cursor["files"]["b.csv"]["offset"] == path.stat().st_size
     assert all(len({r.fields["order"] for r in b.records} & {r.fields["order"] for r in a.records}) == 0
                for a, b in zip(batches, batches[1:]))
+    seen = 0
+    for batch in batches:                  # every cursor resumes exactly after its batch, mid-block or not
+        seen += len(batch.records)
+        rest, _, _ = read_pass(CsvSource(path, block_bytes=1024), batch.cursor)
+        assert [r.where for r in rest] == [f"b.csv:{2 + 2 * i}" for i in range(seen, 400)]
 
 
 def test_half_written_records_wait_for_the_next_pass(tmp_path):

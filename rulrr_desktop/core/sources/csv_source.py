@@ -141,7 +141,7 @@ class CsvSource:
     def files(self) -> list[Path]:
         """The export files, in a stable order (by name, then modification time)."""
         try:
-            st = self.path.stat()
+            self.path.stat()
         except FileNotFoundError:
             raise SourceUnavailable(f"{self.path} does not exist") from None
         except OSError as exc:
@@ -154,7 +154,6 @@ class CsvSource:
                        and not e.name.startswith((".", "~$"))]
         except OSError as exc:
             raise SourceUnavailable(f"the folder {self.path} cannot be read ({exc.strerror or exc})") from None
-        del st
         return [p for _, _, p in sorted(entries)]
 
     def info(self) -> SourceInfo:
@@ -427,6 +426,7 @@ class CsvSource:
         With `group_by`, a full batch takes the rest of its last run before it is cut."""
         batch: list[RawRecord] = []
         block = None
+        last: tuple[_Block, int] | None = None     # the batch's last record: (its block, its index there)
         cut_at = -1
         for block in blocks:
             recs = block.records
@@ -437,6 +437,7 @@ class CsvSource:
                     take = min(batch_size - len(batch), n - i)
                     batch.extend(recs[i:i + take])
                     i += take
+                    last = (block, i - 1)
                     if len(batch) < batch_size:
                         break
                     if group_by is None:
@@ -445,11 +446,14 @@ class CsvSource:
                         batch = []
                         continue
                 value = batch[-1].fields.get(group_by)
+                run_from = i
                 while i < n and recs[i].fields.get(group_by) == value:
                     batch.append(recs[i])
                     i += 1
-                if i < n:
-                    cut_at, cut_line = block.end_of(i - 1)
+                if i > run_from:
+                    last = (block, i - 1)
+                if i < n:                  # the run ended in this block (maybe at its first record)
+                    cut_at, cut_line = last[0].end_of(last[1])
                     yield batch, cut_at, cut_line, False
                     batch = []
         if block is not None:

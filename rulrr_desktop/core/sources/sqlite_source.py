@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from rulrr_desktop.core.sources.base import Batch, RawRecord, SourceInfo
-from rulrr_desktop.core.sources.errors import (SourceBusy, SourceDatabaseError, SourceQueryError,
+from rulrr_desktop.core.sources.errors import (SourceBusy, SourceDatabaseError, SourceError, SourceQueryError,
                                                SourceUnavailable)
 
 CURSOR_VERSION = 1
@@ -217,7 +217,11 @@ class SqliteSource:
                 time.sleep(pause)   # back-off between retries of a busy database (not a test sync)
                 pause = min(pause * 2, 0.2)
 
-    def _query_error(self, exc: sqlite3.Error, query: _Query) -> SourceQueryError:
+    def _query_error(self, exc: sqlite3.Error, query: _Query) -> SourceError:
+        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
+            # a hot journal left by a POS that stopped mid-write: only a writer may roll it back
+            return SourceDatabaseError(f"{self.path.name} needs the POS to finish an interrupted write ({exc})",
+                                       action="Start the POS once so that it repairs its database, then sync again.")
         return SourceQueryError(f"the {query.name} query failed: {exc}",
                                 action="Check the queries in Settings → Data source.")
 
