@@ -7,6 +7,7 @@ import csv
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from rulrr_desktop.core.config import AppPaths, Settings, load_settings, save_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+PYCACHE = os.path.join(tempfile.gettempdir(), "rulrr-desktop-test-pycache")
 COLUMNS = ["orderId", "orderDate", "orderTotal", "currency", "type", "customerId", "firstName", "lastName",
            "email", "phoneNumber"]
 T0 = datetime(2026, 5, 1, 8, tzinfo=timezone.utc)
@@ -83,7 +85,12 @@ class Profile:
         return self.sandbox.hook("GET", "orders", store_id=store_id, limit=0)["posts"]
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "RULRR_DESKTOP_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "RULRR_DESKTOP_HOME": str(self.home), "PYTHONUNBUFFERED": "1",
+               # subprocesses reuse compiled bytecode (kept outside the source tree) instead of compiling
+               # every module at each start: the kill test starts `sync` 20+ times
+               "PYTHONPYCACHEPREFIX": PYCACHE}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return env
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "rulrr_desktop", *args], capture_output=True, text=True,
