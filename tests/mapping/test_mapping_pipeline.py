@@ -4,7 +4,6 @@ store profile, and the errors a staff member sees when the export does not fit."
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
