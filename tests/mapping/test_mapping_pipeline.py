@@ -81,6 +81,10 @@ def test_errors_the_staff_sees(tmp_path):
     assert "Foo, Bar" in str(unknown.value)
     with pytest.raises(ConfigError):
         _ = pipeline_for(POS / "clover", tz="Mars/Olympus").zone
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(UnrecognisedExport, match="no export to look at yet"):
+        _ = pipeline_for(empty).preset
 
 
 def test_a_column_mapping_renames_export_columns_to_rulrr_fields(tmp_path):

@@ -36,7 +36,12 @@ class UnrecognisedExport(AppError):
 
     def __init__(self, headers: tuple[str, ...] | list[str]) -> None:
         shown = ", ".join(list(headers)[:12]) + (", …" if len(headers) > 12 else "")
-        super().__init__(f"its columns ({shown or 'none'}) match none of the built-in presets",
+        if not shown:
+            super().__init__("there is no export to look at yet (no file, or a file without a header)",
+                             action="Check that the POS writes its export to the folder set in Settings → Source, "
+                                    "or pick the preset there.")
+            return
+        super().__init__(f"its columns ({shown}) match none of the built-in presets",
                          action="Pick the preset in Settings → Source, or use generic-csv with Rulrr's column "
                                 "names (`rulrr-desktop presets` lists what each preset expects).")
 
