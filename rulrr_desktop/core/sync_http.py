@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 import aiohttp
+import yarl
 
 import httpx
 
@@ -51,6 +52,8 @@ class OrderPoster:
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout, sock_read=timeout,
                                               connect=connect_timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._post_token = ""
+        self._post_url: yarl.URL | None = None
 
     async def __aenter__(self) -> "OrderPoster":
         connector = aiohttp.TCPConnector(limit=self._max, keepalive_timeout=30, enable_cleanup_closed=True)
@@ -66,7 +69,9 @@ class OrderPoster:
 
     async def post(self, body: str, token: str) -> PostResult:
         """POST one order (`body` is its JSON text). Raises a typed error; OutcomeUnknown when it may have arrived."""
-        status, raw, headers = await self._request("POST", {ep.Q_ACCESS_TOKEN: token}, body.encode())
+        if token != self._post_token:  # the URL with its query built once per token, not per order
+            self._post_token, self._post_url = token, yarl.URL(self._url).with_query({ep.Q_ACCESS_TOKEN: token})
+        status, raw, headers = await self._request("POST", None, body.encode(), url=self._post_url)
         if 200 <= status < 300:
             try:
                 payload = json.loads(raw)
@@ -88,11 +93,12 @@ class OrderPoster:
             return False
         raise error
 
-    async def _request(self, method: str, params: dict, data: bytes | None) -> tuple[int, bytes, object]:
+    async def _request(self, method: str, params: dict | None, data: bytes | None,
+                       url: yarl.URL | None = None) -> tuple[int, bytes, object]:
         assert self._session is not None, "use OrderPoster as an async context manager"
         sent = False
         try:
-            async with self._session.request(method, self._url, params=params, data=data) as response:
+            async with self._session.request(method, url or self._url, params=params, data=data) as response:
                 sent = True
                 raw = await response.read()
                 status, headers = response.status, response.headers
