@@ -9,7 +9,8 @@ deliver orders. Exactly-once without an idempotency key rests on three rules:
   3. only a certain "not delivered" (connection refused, 400/403/429/503) sends it back to pending.
 Requests run concurrently (an AIMD window, see sync_pacing) over one keep-alive pool (sync_http); failures are
 retried with jittered back-off per order, so they never block the orders behind them. A 403 gets one token
-refresh; if that fails the pass stops with NotAuthorised ("Reconnect to Rulrr") and nothing is lost.
+refresh; if that fails the pass stops with NotAuthorised ("Reconnect to Rulrr") and nothing is lost. Only one
+pass runs at a time per profile, across processes (sync_lock), so rule 2 never races another sender.
 
 No Qt here: progress goes to a plain callback, so the CLI draws a bar and the UI adapts it to a signal.
 """
