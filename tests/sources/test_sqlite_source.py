@@ -51,29 +51,28 @@ def test_every_committed_sale_is_read_once_while_the_pos_writes(tmp_path, writer
     source = sales_source(db)
     seen: list[tuple] = []
     lines: dict[str, list[str]] = {}
+
+    def take(records) -> None:
+        for r in records:
+            if r.entity == "order":
+                seen.append((int(r.fields["orderId"]), r.fields["status"], r.fields["updated_at"]))
+                lines[r.fields["orderId"]] = []          # a re-read order comes with all its lines again
+            else:
+                assert r.entity == "line" and r.where == f"sale_items:{r.fields['orderId']}"
+                lines[r.fields["orderId"]].append(r.fields["name"])
     cursor, passes = None, 0
     deadline = time.monotonic() + 60
     while not writer.done:
         assert time.monotonic() < deadline
         for batch in source.batches(cursor, batch_size=16):
-            for r in batch.records:
-                if r.entity == "order":
-                    seen.append((int(r.fields["orderId"]), r.fields["status"], r.fields["updated_at"]))
-                    lines[r.fields["orderId"]] = []
-                else:
-                    assert r.entity == "line" and r.where == f"sale_items:{r.fields['orderId']}"
-                    lines[r.fields["orderId"]].append(r.fields["name"])
+            take(batch.records)
             cursor = batch.cursor
         passes += 1
         while writer.poll_line():
             pass
     writer.finish()
     records, cursor, _ = read_pass(source, cursor)
-    seen += [(int(r.fields["orderId"]), r.fields["status"], r.fields["updated_at"])
-             for r in records if r.entity == "order"]
-    for r in records:
-        if r.entity == "line":
-            lines.setdefault(r.fields["orderId"], []).append(r.fields["name"])
+    take(records)
     final = db_state(db)
     # each committed version of each sale read exactly once (a void is a new version), the last one matches
     assert len(seen) == len(set(seen))
