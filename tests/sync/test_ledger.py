@@ -35,7 +35,7 @@ def test_a_new_ledger_has_the_latest_schema_in_wal_mode(tmp_path):
     path = tmp_path / "l.sqlite3"
     Ledger(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -50,11 +50,14 @@ def test_a_version_1_ledger_is_migrated_with_its_data(tmp_path):
     db.commit()
     db.close()
     with Ledger(path) as led:
-        assert led.schema_version() == 2
+        assert led.schema_version() == 3
         assert led.counts().delivered == 1 and led.counts().pending == 1
         assert led.source_cursor() == ({"offset": 42}, "fp")
         assert led.delivered_on(date.today()) == 1          # the history was rebuilt from delivered_at
         assert led.order_state("A1")["changed_hash"] is None  # the new column exists
+    plan = sqlite3.connect(path).execute("EXPLAIN QUERY PLAN SELECT count(*) FROM orders "
+                                         "WHERE changed_hash IS NOT NULL").fetchall()
+    assert "orders_changed" in str(plan)                       # and the index of migration 3
 
 
 def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
