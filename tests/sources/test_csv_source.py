@@ -86,7 +86,12 @@ def test_folder_with_two_header_versions_in_name_order(tmp_path):
                                           "items-2026-06-17.csv:2"]
     assert records[2].fields == {"Transaction ID": "T3", "Qty": "1", "Employee": "Ann"}
     assert set(cursor["files"]) == {"items-2026-06-12.csv", "items-2026-06-17.csv"}
-    assert source.info().files == ("items-2026-06-12.csv", "items-2026-06-17.csv")
+    info = source.info()
+    assert info.files == ("items-2026-06-12.csv", "items-2026-06-17.csv")
+    os.utime(tmp_path / "items-2026-06-17.csv", (1_700_000_000, 1_700_000_000))    # now the older one
+    assert source.info().headers == ("Transaction ID", "Qty")
+    os.utime(tmp_path / "items-2026-06-12.csv", (1_600_000_000, 1_600_000_000))
+    assert source.info().headers == ("Transaction ID", "Qty", "Employee")
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3, 5, 8, 100])

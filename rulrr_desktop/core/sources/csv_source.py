@@ -157,23 +157,28 @@ class CsvSource:
         return [p for _, _, p in sorted(entries)]
 
     def info(self) -> SourceInfo:
-        """The files and the header of the newest one (by modification time), with its format."""
+        """The files, and the header and format of the newest one (by modification time). Only that one file
+        is opened, so that a folder of many exports stays cheap to look at."""
         files = self.files()
         headers: tuple[str, ...] = ()
-        details: dict = {"formats": {}}
-        newest = max(files, key=lambda p: p.stat().st_mtime_ns, default=None)
+        details: dict = {}
+        stamped = []
         for path in files:
             try:
-                with open(path, "rb") as f:
+                stamped.append((path.stat().st_mtime_ns, path.name, path))
+            except FileNotFoundError:      # rotated away since the listing
+                continue
+        if stamped:
+            newest = max(stamped)[2]
+            try:
+                with open(newest, "rb") as f:
                     size = os.fstat(f.fileno()).st_size
                     fmt = self._detect(f, size)
                     header, _, _ = self._read_header(f, fmt, size, settled=True)
             except OSError as exc:
-                raise SourceUnavailable(f"{path} cannot be read ({exc.strerror or exc})") from None
-            details["formats"][path.name] = fmt.to_dict()
-            if path == newest:
-                headers = header or ()
-                details.update(fmt.to_dict())
+                raise SourceUnavailable(f"{newest} cannot be read ({exc.strerror or exc})") from None
+            headers = header or ()
+            details = {**fmt.to_dict(), "newest": newest.name}
         return SourceInfo(self.kind, str(self.path), headers, tuple(p.name for p in files), details)
 
     # -- reading ---------------------------------------------------------------------------------------------
