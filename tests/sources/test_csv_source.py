@@ -286,3 +286,14 @@ def test_a_record_the_parser_refuses_is_yielded_empty_and_the_pass_goes_on(tmp_p
     assert [(r.where, r.fields.get("id")) for r in records] == [("big-field.csv:2", "1"), ("big-field.csv:3", None),
                                                                 ("big-field.csv:4", "3")]
     assert cursor["files"]["big-field.csv"]["offset"] == path.stat().st_size
+
+
+def test_a_settled_header_without_newline_then_rows(tmp_path):
+    path = write(tmp_path / "h.csv", "id,v")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    source = CsvSource(path)
+    records, cursor, _ = read_pass(source, None)
+    assert records == [] and source.info().headers == ("id", "v")
+    write(path, "\n1,a\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor)
+    assert [(r.where, r.fields) for r in records] == [("h.csv:2", {"id": "1", "v": "a"})]

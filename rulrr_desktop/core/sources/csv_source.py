@@ -227,6 +227,15 @@ class CsvSource:
         f.seek(begin)
         return _digest(f.read(offset - begin)) == old.get("anchor")
 
+    @staticmethod
+    def _ends_open(f, fmt: FileFormat, offset: int) -> bool:
+        """Does the text before `offset` end without a line break (a settled header with no newline yet)?"""
+        width = len(fmt.newline)
+        if offset - width < fmt.bom:
+            return False
+        f.seek(offset - width)
+        return f.read(width) not in (fmt.newline, "\r".encode(fmt.encoding))
+
     def _settled(self, mtime_ns: int) -> bool:
         return time.time() - mtime_ns / 1e9 >= self.settle_seconds
 
@@ -272,7 +281,7 @@ class CsvSource:
             if old is not None and int(old["offset"]) >= header_end:
                 offset, line, open_line = int(old["offset"]), int(old["line"]), bool(old.get("open"))
             else:
-                offset, line, open_line = header_end, header_line, False
+                offset, line, open_line = header_end, header_line, self._ends_open(f, fmt, header_end)
             first = True
             blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line)
             for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by):
