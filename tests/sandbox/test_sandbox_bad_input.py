@@ -89,7 +89,7 @@ json_values = st.recursive(
 order_keys = st.sampled_from(["orderId", "orderDate", "orderTotal", "currency", "type", "customer", "items"])
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=st.dictionaries(order_keys, json_values, max_size=7) | json_values)
 def test_any_json_order_gets_200_or_a_400_naming_fields(api, store1, body):
     response = api.post("/v1/orders", params=store1.auth, content=json.dumps(body).encode(),
@@ -101,7 +101,7 @@ def test_any_json_order_gets_200_or_a_400_naming_fields(api, store1, body):
         assert answer["error"] != "validation_error" or answer["fields"]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=st.dictionaries(st.sampled_from(["storeName", "storeAddress", "storeCountryCode", "storeCurrency",
                                              "storeCity", "x"]), json_values, max_size=6))
 def test_any_json_store_gets_200_or_a_400_naming_fields(api, store1, body):
