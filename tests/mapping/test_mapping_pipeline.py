@@ -120,3 +120,15 @@ def test_the_store_name_the_export_shows_fills_in_when_the_config_has_none():
     pipeline.read_all()
     assert pipeline.store_profile().fields["storeName"] == "Bridge Street Bakery"
     assert pipeline.store_profile().missing() == ["storeAddress", "storeCountryCode"]
+
+
+def test_customers_seen_twice_are_merged_not_repeated():
+    from rulrr_desktop.core.mapping.result import MappingResult
+    from rulrr_desktop.core.model import Customer
+    result = MappingResult()
+    result.add_customer(Customer(customer_id="C1", first_name="Ann"))
+    result.add_customer(Customer(customer_id="C1", first_name="Ann"))
+    result.add_customer(Customer(customer_id="C1", email="ann@example.com", first_name="Anne"))
+    result.add_customer(Customer(email="bob@example.com"))
+    assert result.customers == [Customer(customer_id="C1", first_name="Ann", email="ann@example.com"),
+                                Customer(email="bob@example.com")]

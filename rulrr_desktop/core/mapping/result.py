@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, replace
 from rulrr_desktop.core.model import Customer, Order
 
 
+_CUSTOMER_FIELDS = ("customer_id", "first_name", "last_name", "email", "phone_number", "created_at")
+
+
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     where: str          # "items-2026-06-12.csv:17" or "Document:42"
@@ -48,11 +51,12 @@ class MappingResult:
             self.customers.append(customer)
             return
         known = self.customers[at]
-        merged = replace(known, **{name: getattr(customer, name) for name in
-                                   ("customer_id", "first_name", "last_name", "email", "phone_number", "created_at")
-                                   if not getattr(known, name) and getattr(customer, name)})
-        if merged != known:
-            self.customers[at] = merged
+        if known is customer or known == customer:
+            return
+        missing = {name: getattr(customer, name) for name in _CUSTOMER_FIELDS
+                   if not getattr(known, name) and getattr(customer, name)}
+        if missing:
+            self.customers[at] = replace(known, **missing)
 
     def skip(self, n: int = 1) -> None:
         self.skipped += n
