@@ -203,10 +203,9 @@ class Bench:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3,000 orders instead of 20,000 (under a minute)")
+    parser.add_argument("--smoke", action="store_true", help="a few hundred orders: checks the bench still works")
     args = parser.parse_args()
-    n = 3000 if args.quick else 20000
-    n_latency = 1200 if args.quick else 4000
-    n_naive = 60 if args.quick else 150
+    n, n_latency, n_naive = (300, 160, 10) if args.smoke else (3000, 1200, 60) if args.quick else (20000, 4000, 150)
     work = Path(tempfile.mkdtemp(prefix="rulrr-bench-sync-"))
     bench = Bench(work)
     try:
