@@ -59,7 +59,13 @@ class DesktopApp(QObject):
         self.window.set_tray_available(self.tray.available)
         self.wizard: FirstRunWizard | None = None
         self.worker = SyncWorker(backend, interval_s=interval_s, jitter_s=jitter_s)
-        self.worker.statusChanged.connect(self._show_status)
+        self.worker.statusChanged.connect(self._status_arrived)
+        # progress reports come up to ten times a second: render the newest one at most every 200 ms
+        self._pending: SyncStatus | None = None
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(200)
+        self._render_timer.timeout.connect(self._render_pending)
         self._dialogs: list[QWidget] = []
         # tray → app
         self.tray.syncNowRequested.connect(self.worker.sync_now)
@@ -86,12 +92,15 @@ class DesktopApp(QObject):
 
     # --- start and stop ----------------------------------------------------------------------------------
     def start(self, *, show_window: bool = True, first_run: bool | None = None) -> None:
+        from rulrr_desktop.ui.runtime import tune_for_ui
+        tune_for_ui()
         self.tray.show()
         if first_run is None:
             first_run = self.needs_setup()
         if first_run:
             self.open_wizard()
         elif show_window or not self.tray.available:
+            self.window.render_status(self.status)
             self.window.bring_forward()
         self.worker.start()
         self._clock.start()
@@ -121,10 +130,24 @@ class DesktopApp(QObject):
             app.quit()
 
     # --- status --------------------------------------------------------------------------------------------
+    def _status_arrived(self, status: SyncStatus) -> None:
+        urgent = not status.syncing or self.status.syncing != status.syncing
+        self._pending = status
+        if urgent:                          # a change of state shows at once; progress is batched
+            self._render_pending()
+        elif not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def _render_pending(self) -> None:
+        self._render_timer.stop()
+        status, self._pending = self._pending, None
+        if status is not None:
+            self._show_status(status)
+
     def _show_status(self, status: SyncStatus) -> None:
         self.status = status
         self.tray.show_status(status)
-        if self.window.isVisible() or self.window.status != status:
+        if self.window.isVisible():      # a hidden window is rendered when it is opened
             self.window.render_status(status)
         self.statusChanged.emit(status)
 

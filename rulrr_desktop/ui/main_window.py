@@ -20,6 +20,9 @@ from rulrr_desktop.ui.chart import DailyChart
 from rulrr_desktop.ui.icons import app_icon, state_icon
 
 
+_UNSET = object()
+
+
 def card(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("card")
@@ -86,6 +89,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.status: SyncStatus = SyncStatus()
         self.has_tray = True
+        self._activity_lines: list[str] = []
+        self._shown: dict = {}
         self._build_menu()
         body = QWidget()
         root = QVBoxLayout(body)
@@ -231,64 +236,77 @@ class MainWindow(QMainWindow):
         now = now or datetime.now(timezone.utc)
         self.status = status
         text = describe(status, now)
-        self.state_icon.setPixmap(state_icon(text.state).pixmap(40, 40))
-        self.state_icon.setAccessibleName(text.state.label)
-        self.headline.setText(text.headline)
-        self.summary.setText(text.summary if text.state is not SyncState.ERROR else
+        if self._shown.get("icon") != text.state:
+            self._shown["icon"] = text.state
+            self.state_icon.setPixmap(state_icon(text.state).pixmap(40, 40))
+        self._put(self.state_icon, "setAccessibleName", text.state.label)
+        self._put(self.headline, "setText", text.headline)
+        self._put(self.summary, "setText", text.summary if text.state is not SyncState.ERROR else
                              f"Last sync {ago(status.last_sync, now)} · {status.delivered_today:,} orders today")
         connected = text.state is not SyncState.NOT_CONNECTED
-        self.sync_button.setEnabled(connected and not status.syncing and not status.paused_by_user)
-        self.pause_button.setEnabled(connected)
-        self.pause_button.setText("&Resume" if status.paused_by_user else "&Pause")
-        if status.error is not None:
-            self.error_banner.show_message(status.error.title, " ".join(
-                p for p in (sentence(status.error.detail), status.error.action) if p))
-        else:
-            self.error_banner.hide()
+        self._put(self.sync_button, "setEnabled", connected and not status.syncing and not status.paused_by_user)
+        self._put(self.pause_button, "setEnabled", connected)
+        self._put(self.pause_button, "setText", "&Resume" if status.paused_by_user else "&Pause")
+        if self._shown.get("error", 0) != status.error:
+            self._shown["error"] = status.error
+            if status.error is not None:
+                self.error_banner.show_message(status.error.title, " ".join(
+                    p for p in (sentence(status.error.detail), status.error.action) if p))
+            else:
+                self.error_banner.hide()
         p = status.progress
         show_progress = bool(status.syncing and p is not None and p.total)
-        self.progress.setVisible(show_progress)
+        self._put(self.progress, "setVisible", show_progress)
         if show_progress:
             assert p is not None
-            self.progress.setRange(0, p.total)
-            self.progress.setValue(min(p.done, p.total))
-            self.progress.setFormat(f"{p.done:,} of {p.total:,} orders")
+            self._put(self.progress, "setMaximum", p.total)
+            self._put(self.progress, "setValue", min(p.done, p.total))
+            self._put(self.progress, "setFormat", f"{p.done:,} of {p.total:,} orders")
         # connection
         if status.connected:
-            self.store_label.setText(status.store_name or "Connected store")
+            self._put(self.store_label, "setText", status.store_name or "Connected store")
             if status.token_expires:
                 days = (status.token_expires - now).days
-                self.expiry_label.setText(f"Connected. The connection is renewed automatically "
+                self._put(self.expiry_label, "setText", f"Connected. The connection is renewed automatically "
                                           f"(valid for {days:,} more days).")
             else:
-                self.expiry_label.setText("Connected.")
+                self._put(self.expiry_label, "setText", "Connected.")
         else:
-            self.store_label.setText("Not connected")
-            self.expiry_label.setText("Connect your Rulrr store so your orders can be sent.")
-        self.source_label.setText(f"Reading: {status.source_label}" if status.source_label else
+            self._put(self.store_label, "setText", "Not connected")
+            self._put(self.expiry_label, "setText", "Connect your Rulrr store so your orders can be sent.")
+        self._put(self.source_label, "setText", f"Reading: {status.source_label}" if status.source_label else
                                   "No POS export chosen yet (File → Settings).")
-        self.reconnect_button.setText("&Reconnect…" if status.connected else "&Connect…")
-        self.disconnect_button.setEnabled(status.connected)
+        self._put(self.reconnect_button, "setText", "&Reconnect…" if status.connected else "&Connect…")
+        self._put(self.disconnect_button, "setEnabled", status.connected)
         # numbers
-        self.today_value.setText(f"{status.delivered_today:,}")
-        self.total_value.setText(f"{status.delivered_total:,}")
-        self.pending_value.setText(f"{status.pending:,}")
-        self.quarantine_value.setText(f"{status.quarantined:,}")
-        self.quarantine_value.setStyleSheet("color: #b45309;" if status.quarantined else "")
-        self.problems_button.setVisible(status.quarantined > 0)
-        self.problems_button.setText(f"S&how the {status.quarantined:,} orders that need a fix"
+        self._put(self.today_value, "setText", f"{status.delivered_today:,}")
+        self._put(self.total_value, "setText", f"{status.delivered_total:,}")
+        self._put(self.pending_value, "setText", f"{status.pending:,}")
+        self._put(self.quarantine_value, "setText", f"{status.quarantined:,}")
+        self._put(self.quarantine_value, "setStyleSheet", "color: #b45309;" if status.quarantined else "")
+        self._put(self.problems_button, "setVisible", status.quarantined > 0)
+        self._put(self.problems_button, "setText", f"S&how the {status.quarantined:,} orders that need a fix"
                                      if status.quarantined != 1 else "S&how the order that needs a fix")
         times = [f"Last sync {ago(status.last_sync, now)}"]
         if status.next_sync and connected and not status.paused_by_user:
             times.append(f"next at {clock(status.next_sync)}")
-        self.times_label.setText(", ".join(times) + ".")
-        self.chart.set_days(status.daily)
-        # activity
-        self.activity.clear()
-        for moment, line in status.activity[:20]:
-            QListWidgetItem(f"{clock(moment)}  {line}", self.activity)
-        if not status.activity:
-            QListWidgetItem("Nothing yet.", self.activity)
+        self._put(self.times_label, "setText", ", ".join(times) + ".")
+        self.chart.set_days(status.daily)   # compares before repainting
+        # activity (rebuilt only when it changed: progress reports arrive ten times a second)
+        lines = [f"{clock(moment)}  {line}" for moment, line in status.activity[:20]] or ["Nothing yet."]
+        if lines != self._activity_lines:
+            self._activity_lines = lines
+            self.activity.clear()
+            self.activity.addItems(lines)
+
+    def _put(self, widget, setter: str, value) -> None:
+        """Calls widget.setter(value) only when the value changed: each call into Qt may wait for the GIL
+        while the sync thread runs, so a render that repeats forty unchanged calls ten times a second would
+        keep the UI thread waiting."""
+        key = (id(widget), setter)
+        if self._shown.get(key, _UNSET) != value:
+            self._shown[key] = value
+            getattr(widget, setter)(value)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         # the app lives in the tray: closing the window only hides it

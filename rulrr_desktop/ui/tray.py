@@ -63,6 +63,7 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self.policy = NotificationPolicy()
+        self._shown: dict = {}
         self._paused = False
         self.text: StatusText | None = None
         self.notifications: list[tuple[str, str]] = []
@@ -85,16 +86,18 @@ class Tray(QObject):
         text = describe(status, now)
         self.text = text
         self._paused = status.paused_by_user
-        self.icon.setIcon(state_icon(text.state))
-        self.icon.setToolTip(text.tooltip)
-        self.headline_action.setText(text.headline)
-        self.summary_action.setText(text.summary)
-        self.pause_action.setText(text.pause_label)
-        self.problems_action.setText(text.problems_label)
-        self.problems_action.setEnabled(status.quarantined > 0)
+        if self._shown.get("icon") != text.state:
+            self._shown["icon"] = text.state
+            self.icon.setIcon(state_icon(text.state))
+        self._put(self.icon, "setToolTip", text.tooltip)
+        self._put(self.headline_action, "setText", text.headline)
+        self._put(self.summary_action, "setText", text.summary)
+        self._put(self.pause_action, "setText", text.pause_label)
+        self._put(self.problems_action, "setText", text.problems_label)
+        self._put(self.problems_action, "setEnabled", status.quarantined > 0)
         connected = text.state is not SyncState.NOT_CONNECTED
-        self.sync_action.setEnabled(connected and not status.syncing and not status.paused_by_user)
-        self.pause_action.setEnabled(connected)
+        self._put(self.sync_action, "setEnabled", connected and not status.syncing and not status.paused_by_user)
+        self._put(self.pause_action, "setEnabled", connected)
         note = self.policy.update(status, now)
         if note is not None:
             self.notifications.append(note)
@@ -103,6 +106,13 @@ class Tray(QObject):
                         else QSystemTrayIcon.MessageIcon.Information)
                 self.icon.showMessage(note[0], note[1], kind, 10_000)
         return text
+
+    def _put(self, target, setter: str, value) -> None:
+        """Calls target.setter(value) only when it changed (each call into Qt may wait for the GIL)."""
+        key = (id(target), setter)
+        if key not in self._shown or self._shown[key] != value:
+            self._shown[key] = value
+            getattr(target, setter)(value)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):

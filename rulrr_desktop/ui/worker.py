@@ -261,6 +261,8 @@ class SyncWorker(QObject):
             log.exception("sync pass crashed")
             error = ErrorInfo.of(exc)
             self._note(error.title)
+        from rulrr_desktop.ui.runtime import collect_when_idle
+        collect_when_idle()     # between passes few objects are alive: a short full collection
         with self._cond:
             if pause_until is not None:
                 self._due_at = time.monotonic() + self._backoff

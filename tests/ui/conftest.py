@@ -37,10 +37,13 @@ def grab(screens_dir: Path, qtbot):
     return save
 
 
+NOW = datetime.now(timezone.utc)   # the statuses below are described "as of" this moment
+
+
 def sample_status(**changes) -> SyncStatus:
     today = date.today()
     daily = tuple((today - timedelta(days=29 - i), (i * 37) % 90 + (20 if i > 20 else 3)) for i in range(30))
-    now = datetime.now(timezone.utc)
+    now = NOW
     base = SyncStatus(connected=True, store_name="Bridge Street Bakery",
                       token_expires=now + timedelta(days=364), source_label="items-2026.csv (Square Item Sales)",
                       last_sync=now - timedelta(minutes=2), next_sync=now + timedelta(seconds=58),
@@ -58,7 +61,7 @@ PROBLEMS = (ProblemRow("items-2026-06-12.csv:17", "the Transaction ID is empty: 
 STATES = {
     "up-to-date": sample_status(),
     "syncing": sample_status(syncing=True, progress=Progress(6200, 20000, 310.0)),
-    "paused": sample_status(paused_until=datetime.now(timezone.utc) + timedelta(minutes=10),
+    "paused": sample_status(paused_until=NOW + timedelta(minutes=10),
                             pause_reason="Rulrr could not be reached"),
     "offline": sample_status(offline=True),
     "attention": sample_status(quarantined=3, problems=PROBLEMS),
@@ -148,3 +151,33 @@ def write_generic_export(path: Path, count: int, *, start: int = 0, bad: int = 0
             writer.writerow(["", (t0 + timedelta(hours=j)).strftime("%Y-%m-%dT%H:%M:%SZ"), "1.00", "USD",
                              "sale", "", "", "", "", ""])
     return ids
+
+
+STORE = {"storeName": "Bridge Street Bakery", "storeAddress": "120 Bridge Street", "storeCountryCode": "US",
+         "storeCurrency": "USD", "timezone": "America/New_York"}
+
+
+@pytest.fixture
+def connected_profile(app_home: AppPaths, partner_file: Path, sandbox, tmp_path: Path):
+    """A profile connected to store-1 of the sandbox (tokens in the test's keyring), reading tmp/pos/orders.csv
+    with generic-csv. Returns (paths, export path)."""
+    from rulrr_desktop.core.config import save_settings
+    from rulrr_desktop.core.connect import ConnectSession, ConnectState
+    from rulrr_desktop.core.credentials import resolve_credentials
+    export = tmp_path / "pos" / "orders.csv"
+    write_generic_export(export, 0)
+    app_home.ensure()
+    settings = Settings.from_dict({
+        "rulrr": {"api_url": sandbox.url, "connect_url": sandbox.connect_url, "client_id": "demo-pos"},
+        "source": {"kind": "csv", "path": str(export), "preset": "generic-csv"},
+        "store": dict(STORE), "sync": {"interval_seconds": 3600, "concurrency": 8}})
+    save_settings(app_home, settings)
+    session = ConnectSession(app_home, resolve_credentials(settings))
+    try:
+        session.start()
+        sandbox.finish(session.integration_token, "store-1")
+        assert session.poll() is ConnectState.FINISHED
+        assert session.exchange_and_store() is ConnectState.STORED
+    finally:
+        session.close()
+    return app_home, export

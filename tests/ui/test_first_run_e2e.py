@@ -14,6 +14,11 @@ from rulrr_desktop.ui.style import apply_style
 from conftest import write_generic_export
 
 
+def colours(widget) -> int:
+    image = widget.grab().toImage().scaled(120, 90)
+    return len({image.pixel(x, y) for x in range(image.width()) for y in range(image.height())})
+
+
 def js(qtbot, page, script: str):
     box = {}
     page._view.page().runJavaScript(script, 0, lambda result: box.setdefault("result", result))
@@ -45,6 +50,7 @@ def test_first_run_from_welcome_to_up_to_date(qtbot, qapp, app_home, partner_fil
         assert wizard.current == "connect"
         page = wizard.connect_page
         wait_for_element(qtbot, page, "#sign-in")
+        qtbot.waitUntil(lambda: colours(page._view) >= 4, timeout=10_000)   # the web view has painted
         grab(wizard, "e2e-2-connect")
         js(qtbot, page, "document.querySelector('#email').value = 'owner@example.com';"
                         "document.querySelector('#password').value = 'demo';"

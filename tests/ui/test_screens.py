@@ -17,7 +17,7 @@ from rulrr_desktop.ui.style import apply_style, dark_palette
 from rulrr_desktop.ui.tray import Tray
 from rulrr_desktop.ui.wizard import FirstRunWizard
 
-from conftest import PROBLEMS, STATES, sample_status
+from conftest import NOW, PROBLEMS, STATES, sample_status
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def styled(qapp):
 @pytest.mark.parametrize("name", list(STATES))
 def test_tray_shows_each_state(qtbot, name):
     tray = Tray()
-    text = tray.show_status(STATES[name])
+    text = tray.show_status(STATES[name], NOW)
     assert tray.state.value == name
     assert tray.icon.toolTip() == text.tooltip
     assert not tray.icon.icon().isNull()
@@ -42,7 +42,7 @@ def test_tray_shows_each_state(qtbot, name):
 
 def test_tray_menu_reads_the_real_status(qtbot, grab):
     tray = Tray()
-    tray.show_status(STATES["attention"])
+    tray.show_status(STATES["attention"], NOW)
     labels = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
     assert labels[0] == "3 orders could not be sent"
     assert labels[1].startswith("Last sync 2 min ago · 38 orders today")
@@ -109,10 +109,10 @@ def test_main_window_states(qtbot, qapp, grab, theme, name):
     qtbot.addWidget(window)
     window.set_tray_available(True)
     status = STATES[name]
-    window.render_status(status)
+    window.render_status(status, NOW)
     window.show()
     qtbot.waitExposed(window)
-    text = describe(status, __import__("datetime").datetime.now(__import__("datetime").timezone.utc))
+    text = describe(status, NOW)
     assert window.headline.text() == text.headline
     assert window.progress.isVisible() == (name == "syncing")
     assert window.error_banner.isVisible() == (name == "error")
