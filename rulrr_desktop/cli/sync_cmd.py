@@ -115,8 +115,12 @@ def run(args: argparse.Namespace) -> int:
             _print_report(report, bar)
             return report.exit_code
 
+        passes = [0]
+
         def on_report(report) -> None:
-            _print_report(report, bar, prefix=time.strftime("%H:%M:%S "))
+            passes[0] += 1   # quiet passes (nothing new, no trouble) print nothing after the first
+            if passes[0] == 1 or report.delivered or report.read or report.error is not None:
+                _print_report(report, bar, prefix=time.strftime("%H:%M:%S "))
 
         report = engine.run_forever(stop, on_report=on_report)
         return 6 if isinstance(report.error, NotAuthorised) else 0
