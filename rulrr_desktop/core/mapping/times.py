@@ -210,10 +210,9 @@ class DateTimeParser:
 
     # -- dates -------------------------------------------------------------------------------------------------
     def parse_date(self, text: str) -> date:
-        try:
-            return self._dates[text]
-        except KeyError:
-            pass
+        value = self._dates.get(text)
+        if value is not None:
+            return value
         value = self._parse_date(text.strip())
         if len(self._dates) >= _CACHE_LIMIT:
             self._dates.clear()
@@ -246,10 +245,9 @@ class DateTimeParser:
             raise TimeError(f"{s!r} is not a date in the format {self.order.label}") from None
 
     def parse_time(self, text: str) -> time:
-        try:
-            return self._times[text]
-        except KeyError:
-            pass
+        value = self._times.get(text)  # a miss is common (times are unique): no KeyError on the hot path
+        if value is not None:
+            return value
         value = parse_time_of_day(text)
         if len(self._times) >= _CACHE_LIMIT:
             self._times.clear()
@@ -274,10 +272,9 @@ class DateTimeParser:
         """A timestamp text (with or without its own zone) → aware UTC. `zone_text` comes from a separate zone
         column; a zone inside the text wins; neither → the default (store) zone."""
         key = (text, zone_text)
-        try:
-            return self._full[key]
-        except KeyError:
-            pass
+        value = self._full.get(key)
+        if value is not None:
+            return value
         wall, own_zone = self.local(text)
         zone = resolve_zone(own_zone or zone_text) if (own_zone or zone_text.strip()) else self.default_zone
         value = to_utc(wall, zone)
@@ -296,7 +293,7 @@ class DateTimeParser:
             day = self._day(date_text, zone_text)
         d, offset, zone = day
         t = self._times.get(time_text) or self.parse_time(time_text)
-        if offset is not None:
+        if offset is not None:  # no DST change that day: one fixed offset
             return datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond, UTC) - offset
         wall = datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond)
         return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
