@@ -44,14 +44,14 @@ class FileFormat:
 _MULTIBYTE = {"utf-8", "utf-16-le", "utf-16-be", "utf-16", "utf-32", "utf-32-le", "utf-32-be"}
 
 
-def detect_encoding(head: bytes, *, complete: bool = False) -> tuple[str, int]:
+def detect_encoding(head: bytes) -> tuple[str, int]:
     """(codec, BOM length) from the first bytes of a file: a BOM decides; else UTF-8 if the head decodes as
-    UTF-8 (an incomplete last character is fine unless the head is the complete file); else cp1252."""
+    UTF-8 (an incomplete last character is fine: the file may be growing, or the head cut it); else cp1252."""
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding, len(bom)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         return FALLBACK_ENCODING, 0
     return "utf-8", 0
@@ -76,11 +76,10 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] else ","
 
 
-def detect_format(head: bytes, *, complete: bool = False, encoding: str | None = None,
-                  delimiter: str | None = None) -> FileFormat:
+def detect_format(head: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> FileFormat:
     """The format of a file from its head (up to 64 KB); `encoding`/`delimiter` force a choice (a BOM still
     decides the encoding of a file that has one)."""
-    found, bom = detect_encoding(head, complete=complete)
+    found, bom = detect_encoding(head)
     if encoding and not bom:                # a byte-order mark always wins over a configured codec
         found = codecs.lookup(encoding).name
         found = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(found, found)

@@ -173,7 +173,7 @@ class CsvSource:
             try:
                 with open(newest, "rb") as f:
                     size = os.fstat(f.fileno()).st_size
-                    fmt = self._detect(f, size)
+                    fmt = self._detect(f)
                     header, _, _ = self._read_header(f, fmt, size, settled=True)
             except OSError as exc:
                 raise SourceUnavailable(f"{newest} cannot be read ({exc.strerror or exc})") from None
@@ -211,11 +211,10 @@ class CsvSource:
 
     # -- one file --------------------------------------------------------------------------------------------
 
-    def _detect(self, f, size: int) -> FileFormat:
+    def _detect(self, f) -> FileFormat:
         f.seek(0)
         sample = f.read(SNIFF_BYTES)
-        return detect_format(sample, complete=len(sample) >= size, encoding=self.encoding,
-                             delimiter=self.delimiter)
+        return detect_format(sample, encoding=self.encoding, delimiter=self.delimiter)
 
     def _same_file(self, f, head: bytes, size: int, old: dict) -> bool:
         """Is this still the file the cursor followed (grown or not), or was it rewritten?"""
@@ -269,14 +268,14 @@ class CsvSource:
                     if not self._same_file(f, head, size, old):
                         old, rewritten = None, True
             if old is None:
-                fmt = self._detect(f, size)
+                fmt = self._detect(f)
             settled = self._settled(st.st_mtime_ns)
             header, header_end, header_line = self._read_header(f, fmt, size, settled=settled)
             state = {**fmt.to_dict(), "size": size, "mtime": st.st_mtime_ns, "head_len": len(head),
                      "head": _digest(head)}
-            if header is None:             # not even a complete header yet (or an empty file)
-                states[name] = {**state, "offset": fmt.bom, "line": 0,
-                                "anchor": _digest(b""), **({"rewritten_pending": True} if rewritten else {})}
+            if header is None:             # not even a complete header yet (or an empty file): nothing is
+                # remembered, so that the format is decided on the next pass, from the header once it is there
+                states[name] = {"waiting": True, **({"rewritten_pending": True} if rewritten else {})}
                 return
             if old is not None and int(old["offset"]) >= header_end:
                 offset, line, open_line = int(old["offset"]), int(old["line"]), bool(old.get("open"))
