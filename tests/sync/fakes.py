@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -107,6 +108,7 @@ class FakeRulrr:
         self.get_script: dict[str, list[Any]] = {}
         self.stored: dict[str, dict] = {}
         self.posts: list[str] = []
+        self.post_times: dict[str, list[float]] = {}
         self.gets: list[str] = []
         self.valid_tokens = {"tok-1"}
         self.duplicates = 0
@@ -131,6 +133,7 @@ class _FakePoster:
         order = json.loads(body)
         oid = order["orderId"]
         r.posts.append(oid)
+        r.post_times.setdefault(oid, []).append(time.monotonic())
         if token not in r.valid_tokens:
             raise NotAuthorised("access refused", status=403)
         steps = r.script.get(oid)

@@ -128,8 +128,15 @@ def test_rate_limits_are_honoured_and_failures_do_not_block_the_others(make_engi
                     "R-00001": [RateLimited("slow down", retry_after=0.1, status=429)],
                     "R-00002": [ServerError("busy", retry_after=0.1, status=503)],
                     "R-00003": [NetworkError("refused")]}
-    report = make_engine(FakePipeline([make_order(i) for i in range(60)])).run_once()
+    seen = []
+    options = EngineOptions(settle_delay_s=0.05, backoff_base_s=0.02, backoff_cap_s=0.2, progress_every_s=0.0)
+    report = make_engine(FakePipeline([make_order(i) for i in range(60)]), progress=seen.append,
+                         options=options).run_once()
     assert report.exit_code == 0 and report.counts.delivered == 60 and rulrr.duplicates == 0
+    windows = [p.concurrency for p in seen if p.phase in ("sending", "waiting")]
+    assert windows[0] == 4 and min(windows) <= 2               # 429/503 halved the window …
+    first, again = rulrr.post_times["R-00001"]                   # … and Retry-After 0.1 s was honoured
+    assert again - first >= 0.1
     # every other order went out before the failed ones came back
     first_retry = min(i for i, oid in enumerate(rulrr.posts) if rulrr.posts.index(oid) != i)
     assert first_retry >= 60
