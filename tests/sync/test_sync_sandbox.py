@@ -69,6 +69,16 @@ def test_sync_once_and_status_commands(cli_profile):
     again = cli_profile.cli("sync", "--once")
     assert again.returncode == 0 and "Delivered 0 orders" in again.stdout
     assert cli_profile.posts() == 300
+    # no secret reached a file of the profile (ledger, WAL, logs, config) or the command's output
+    from rulrr_desktop.core.secrets import TokenStore
+    tokens = TokenStore("default").load()
+    secrets = [tokens.access_token.encode(), tokens.refresh_token.encode(), b"demo-secret"]
+    files = [f for f in cli_profile.paths.config_dir.parent.rglob("*") if f.is_file()]
+    assert any(f.name.startswith("ledger") for f in files) and any(f.suffix == ".log" for f in files)
+    for f in files:
+        assert not any(secret in f.read_bytes() for secret in secrets), f
+    for text in (result.stdout, result.stderr, status.stdout, again.stdout, again.stderr):
+        assert not any(secret.decode() in text for secret in secrets)
 
 
 @pytest.mark.keyring
