@@ -6,7 +6,8 @@ httpx.AsyncClient costs ~2.3 ms of CPU per request, a thread-shared httpx.Client
 profile, customers, tokens) goes through `core.api.RulrrClient`. Responses are turned into the same typed errors
 (`core.api.errors`), with the distinction the engine lives on: `NetworkError` = certainly not delivered,
 `OutcomeUnknown` = sent, no answer, may have arrived. URLs carry the access token: they are never logged or put
-in an error message; error texts are redacted.
+in an error message; error texts are redacted. aiohttp never repeats a POST by itself (it retries only idempotent
+methods on a stale keep-alive connection), so every POST here is one deliberate attempt.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import json
 from dataclasses import dataclass
 
 import aiohttp
-import yarl
-
 import httpx
+import yarl
 
 from rulrr_desktop.core.api import endpoints as ep
 from rulrr_desktop.core.api import failures
 from rulrr_desktop.core.api.errors import NetworkError, OutcomeUnknown, ProtocolError, RulrrError
+
+KEEPALIVE_S = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,9 @@ class OrderPoster:
         self._post_url: yarl.URL | None = None
 
     async def __aenter__(self) -> "OrderPoster":
-        connector = aiohttp.TCPConnector(limit=self._max, keepalive_timeout=30, enable_cleanup_closed=True)
+        # idle connections are dropped before the server's keep-alive ends (uvicorn: 5 s), so a POST never goes out
+        # on a connection the server is closing (that would be an unknown outcome to settle)
+        connector = aiohttp.TCPConnector(limit=self._max, keepalive_timeout=KEEPALIVE_S, enable_cleanup_closed=True)
         self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
                                               headers={"Content-Type": "application/json"},
                                               skip_auto_headers=("User-Agent",), raise_for_status=False)
