@@ -21,6 +21,9 @@ from rulrr_desktop.sandbox.app import SandboxApp
 from rulrr_desktop.sandbox.state import SandboxState
 
 GRACEFUL_SHUTDOWN_S = 2  # held "timeout" faults must not keep a stopping sandbox alive
+# Idle keep-alive connections stay open longer than any client keeps them (httpx: 5 s), so a client never
+# sends a request on a connection the server is closing at that moment (a spurious "outcome unknown").
+KEEP_ALIVE_S = 75
 
 
 class _Server(uvicorn.Server):
@@ -72,7 +75,8 @@ def _url(host: str, sock: socket.socket) -> str:
 
 def _server(app: SandboxApp, on_ready: Callable[[], None] | None) -> _Server:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
-                            proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, backlog=2048)
+                            proxy_headers=False, timeout_keep_alive=KEEP_ALIVE_S,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, backlog=2048)
     return _Server(config, on_ready)
 
 

@@ -61,6 +61,12 @@ class Driver:
             return None
         return box["result"]
 
+    def wait_ready_for_keys(self) -> None:
+        """Waits until the page has focus and has painted frames: Chromium drops input before the first paint."""
+        self.js("window.__frames = 0; (function tick() { if (++window.__frames < 3) requestAnimationFrame(tick); })();"
+                " true")
+        self.qtbot.waitUntil(lambda: self.js("document.hasFocus() && window.__frames >= 3"), timeout=10000)
+
     def load(self, url: str) -> None:
         with self.qtbot.waitSignal(self.view.loadFinished, timeout=15000) as blocker:
             self.view.load(QUrl(url))
@@ -161,17 +167,20 @@ def test_unknown_and_expired_tokens_get_a_clear_page(driver):
 def test_keyboard_only(driver):
     token = driver.start()
     driver.view.setFocus()
+    driver.wait_ready_for_keys()
+    assert driver.js("document.activeElement.id") == "email"  # autofocus: type straight away
     keys = driver.view.focusProxy()
-    driver.qtbot.waitUntil(lambda: driver.js("document.hasFocus() && document.activeElement.id") == "email",
-                           timeout=10000)
     QTest.keyClicks(keys, "owner@example.com")
+    driver.qtbot.waitUntil(lambda: driver.js("document.activeElement.value") == "owner@example.com", timeout=10000)
     QTest.keyClick(keys, Qt.Key_Tab)
+    driver.qtbot.waitUntil(lambda: driver.js("document.activeElement.id") == "password", timeout=10000)
     QTest.keyClicks(keys, "demo")
+    driver.qtbot.waitUntil(lambda: driver.js("document.activeElement.value") == "demo", timeout=10000)
     with driver.qtbot.waitSignal(driver.view.loadFinished, timeout=15000):
         QTest.keyClick(keys, Qt.Key_Return)                 # Enter submits the sign-in form
     driver.view.setFocus()
+    driver.wait_ready_for_keys()
     keys = driver.view.focusProxy()                         # a new page may come with a new render widget
-    driver.qtbot.waitUntil(lambda: driver.js("document.hasFocus()"), timeout=10000)  # keys reach the new page
     QTest.keyClick(keys, Qt.Key_Tab)                        # focus lands on the first store
     driver.qtbot.waitUntil(lambda: driver.js("document.activeElement.id") == "store-store-1", timeout=10000)
     assert driver.js("getComputedStyle(document.activeElement).outlineStyle") != "none"  # visible focus
