@@ -103,3 +103,18 @@ def test_continuous_sync_picks_up_new_sales_and_stops_cleanly_on_sigterm(cli_pro
         assert counts.in_flight == 0                               # every request in flight was finished
         assert counts.delivered == cli_profile.posts() and counts.delivered + counts.pending == 255
     assert cli_profile.sandbox_orders()["duplicates"] == 0
+
+
+def test_an_order_rulrr_refuses_is_quarantined_with_rulrrs_reason(profile):
+    profile.write_orders(20)
+    profile.write_orders(2, start=20, currency="ZZZ")              # not an ISO 4217 code: Rulrr says 400
+    engine = build_engine(profile.paths)
+    try:
+        report = engine.run_once()
+        entries = engine.ledger.quarantine()
+    finally:
+        engine.close()
+    assert report.exit_code == 5 and report.counts.delivered == 20 and report.counts.rejected == 2
+    assert {e.order_id for e in entries} == {"R-000020", "R-000021"} and all(e.by_rulrr for e in entries)
+    assert all("currency" in e.reason for e in entries), entries
+    assert profile.posts() == 20
