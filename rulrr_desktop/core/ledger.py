@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -145,11 +145,6 @@ class QuarantineEntry:
     reason: str
     order_id: str
     by_rulrr: bool   # True: Rulrr refused the order; False: the row could not be read/mapped
-
-
-@dataclass
-class _Meta:
-    values: dict[str, str] = field(default_factory=dict)
 
 
 def _now() -> float:

@@ -25,9 +25,9 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Protocol
 
 from rulrr_desktop.core.api.errors import (NetworkError, NotAuthorised, OutcomeUnknown, RateLimited, RulrrError,
                                            ServerError, ValidationFailed)

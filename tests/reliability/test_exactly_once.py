@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from rulrr_desktop.core.api.errors import NotAuthorised
 from rulrr_desktop.core.ledger import Ledger
 from rulrr_desktop.core.sync import EngineOptions, build_engine
 
