@@ -30,7 +30,7 @@ bench-quick: BENCH_ARGS = --quick
 bench-quick: bench
 
 package: system-deps $(STAMP)
-	$(PY) packaging/build.py
+	$(PY) packaging/build.py $(PACKAGE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
