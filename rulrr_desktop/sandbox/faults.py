@@ -168,6 +168,10 @@ class FaultInjector:
     def _delaying_send(send: Any, delay: float) -> Any:
         async def delaying(message: dict) -> None:
             if message["type"] == "http.response.start":
-                await asyncio.sleep(delay)
+                try:
+                    await asyncio.sleep(delay)
+                except asyncio.CancelledError:  # the sandbox is stopping: no answer rather than a false 500
+                    _cut_connection(send)
+                    raise
             await send(message)
         return delaying

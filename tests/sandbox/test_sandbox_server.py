@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import signal
 import socket
+import threading
+import time
 
 import httpx
 import pytest
@@ -60,3 +62,26 @@ def test_start_in_thread_serves_until_stopped(tmp_path):
     assert not running._thread.is_alive()
     with pytest.raises(httpx.ConnectError):
         httpx.get(running.url, timeout=2)
+
+
+def test_stopping_with_a_held_answer_cuts_it_rather_than_answer_500(sandbox_process):
+    process = sandbox_process("--port", "0")
+    outcome: dict = {}
+    with httpx.Client(base_url=process.url, timeout=60) as client:
+        conn = connect(client)
+        client.post("/_sandbox/faults", json={"timeout_rate": 1.0, "timeout_s": 30}).raise_for_status()
+
+        def post() -> None:
+            try:
+                outcome["status"] = client.post("/v1/orders", params=conn.auth, json=order("HELD-1")).status_code
+            except httpx.TransportError as exc:
+                outcome["error"] = exc
+
+        sender = threading.Thread(target=post)
+        sender.start()
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{process.url}/_sandbox/orders").json()["count"] == 0:  # stored, answer held
+            assert time.monotonic() < deadline
+        assert process.stop() == 0
+        sender.join(15)
+    assert "status" not in outcome and isinstance(outcome.get("error"), httpx.TransportError)
