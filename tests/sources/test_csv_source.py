@@ -297,3 +297,22 @@ def test_a_settled_header_without_newline_then_rows(tmp_path):
     write(path, "\n1,a\n", mode="a")
     records, cursor, _ = read_pass(source, cursor)
     assert [(r.where, r.fields) for r in records] == [("h.csv:2", {"id": "1", "v": "a"})]
+
+
+def test_a_locked_export_in_a_folder_is_skipped_and_read_later(tmp_path, monkeypatch):
+    write(tmp_path / "a.csv", "id\n1\n")
+    write(tmp_path / "b.csv", "id\n2\n")
+    real_open = open
+
+    def locked(path, *args, **kwargs):
+        if Path(path).name == "a.csv":
+            raise PermissionError(13, "The process cannot access the file")
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(csv_source, "open", locked, raising=False)
+    records, cursor, _ = read_pass(CsvSource(tmp_path), None)
+    assert values(records, "id") == ["2"]
+    with pytest.raises(SourceUnavailable):          # a single configured file that is locked is an error
+        list(CsvSource(tmp_path / "a.csv").batches(None))
+    monkeypatch.undo()
+    records, cursor, _ = read_pass(CsvSource(tmp_path), cursor)
+    assert values(records, "id") == ["1"]

@@ -22,6 +22,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import os
 import time
 from itertools import accumulate
@@ -32,6 +33,7 @@ from rulrr_desktop.core.sources.base import Batch, RawRecord, SourceInfo
 from rulrr_desktop.core.sources.csv_format import FileFormat, detect_format
 from rulrr_desktop.core.sources.errors import SourceUnavailable
 
+log = logging.getLogger(__name__)
 EXTENSIONS = (".csv", ".txt")
 HEAD_BYTES = 4096            # the head fingerprint: header + first records
 ANCHOR_BYTES = 256           # the anchor fingerprint: the bytes just before the offset
@@ -254,7 +256,13 @@ class CsvSource:
             return                         # nothing new: not even opened
         try:
             f = open(path, "rb")
+        except FileNotFoundError:
+            states.pop(name, None)
+            return
         except OSError as exc:
+            if path != self.path:          # one export of a folder, locked (open in Excel?): the others go on
+                log.warning("skipped %s this pass: %s", name, exc.strerror or exc)
+                return
             raise SourceUnavailable(f"{path} cannot be read ({exc.strerror or exc})") from None
         with f:
             head = f.read(HEAD_BYTES)
