@@ -10,5 +10,7 @@ def add_arguments(parser):
 
 
 def run(args):
+    import gc
+    gc.disable()        # start-up allocates a lot and frees little: collect once the window is up (ui.runtime)
     from rulrr_desktop.ui.app import run_app
     return run_app(args.paths, background=args.background)

@@ -10,8 +10,6 @@ each start their own copy.
 from __future__ import annotations
 
 import os
-import plistlib
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Protocol, Sequence
@@ -104,6 +102,7 @@ def launch_agent_label(profile: str = "default") -> str:
 
 def launch_agent_plist(command: Sequence[str], profile: str = "default") -> bytes:
     """A LaunchAgent that runs the app once at login (not kept alive: quitting it means quitting it)."""
+    import plistlib
     return plistlib.dumps({
         "Label": launch_agent_label(profile),
         "ProgramArguments": list(command),
@@ -145,6 +144,7 @@ def run_value_name(profile: str = "default") -> str:
 
 def run_value_data(command: Sequence[str]) -> str:
     """The Run value: a Windows command line (each argument quoted the way CreateProcess splits them)."""
+    import subprocess
     return subprocess.list2cmdline(list(command))
 
 

@@ -28,10 +28,10 @@ def tune_for_ui() -> None:
     global _tuned
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if not _tuned:
-        gc.collect()
-        gc.freeze()
+        gc.freeze()     # no collection first: a full one would itself stall the window; little is garbage yet
         # young collections stay small and short (they stop every thread too); gen 2 only by collect_when_idle()
         gc.set_threshold(700, 10, 1_000_000_000)
+        gc.enable()     # `rulrr-desktop app` disables it while it starts
         _tuned = True
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import phonenumbers
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QLabel, QLineEdit, QWidget
 
@@ -147,6 +146,7 @@ class StoreForm(QWidget):
             out["storeCurrency"] = currency
         phone = out.get("storePhoneNumber")
         if phone:
+            import phonenumbers    # imported here: it costs 0.1 s, and only this field needs it
             try:
                 number = phonenumbers.parse(phone, country or None)
                 if phonenumbers.is_valid_number(number):

@@ -34,9 +34,6 @@ class Tray(QObject):
         self.menu.setObjectName("trayMenu")
         # the status lines stay enabled (greyed-out text is hard to read) and open the window
         self.headline_action = QAction("Rulrr Desktop", self.menu)
-        font = self.headline_action.font()
-        font.setBold(True)
-        self.headline_action.setFont(font)
         self.summary_action = QAction("", self.menu)
         self.sync_action = QAction("Sync now", self.menu)
         self.pause_action = QAction("Pause sending", self.menu)

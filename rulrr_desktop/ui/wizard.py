@@ -59,7 +59,7 @@ class FirstRunWizard(QWidget):
 
     def __init__(self, backend: Backend, *, connected_store: str = "",
                  connect_page_factory: Callable[[Backend, QWidget], QWidget] = default_connect_page,
-                 autostart_switch=None) -> None:
+                 autostart_switch=None, demo: bool = False) -> None:
         super().__init__()
         self.backend = backend
         self.setWindowTitle(f"Set up {APP_NAME}")
@@ -88,6 +88,12 @@ class FirstRunWizard(QWidget):
         connect, self.connect_layout = page("Connect your Rulrr account",
                                             "Sign in to Rulrr below and choose your store. This page moves on "
                                             "by itself once Rulrr confirms.")
+        if demo:
+            hint = QLabel("<b>Demo:</b> sign in as <b>owner@example.com</b> with the password <b>demo</b>, "
+                          "choose Bridge Street Bakery and click Connect.")
+            hint.setObjectName("demoHint")
+            hint.setWordWrap(True)
+            self.connect_layout.addWidget(hint)
         self.connect_state = QLabel()
         self.connect_state.setWordWrap(True)
         self.connect_state.setAccessibleName("Connection state")

@@ -51,7 +51,8 @@ class SyncWorker(QObject):
     passFinished = Signal(object)       # SyncStatus after a pass (for tests and notifications)
     stopped = Signal()
 
-    def __init__(self, backend: Backend, *, interval_s: float | None = None, jitter_s: float = 10.0) -> None:
+    def __init__(self, backend: Backend, *, interval_s: float | None = None, jitter_s: float = 10.0,
+                 first_pass_delay_s: float = 0.0) -> None:
         super().__init__()
         self.backend = backend
         self._interval_override = interval_s
@@ -64,6 +65,7 @@ class SyncWorker(QObject):
         self._paused_by_user = False
         self._online = True
         self._resumed_waiting_network = False
+        self._first_pass_delay_s = first_pass_delay_s
         self._due_at = 0.0                  # monotonic time of the next pass
         self._backoff = 0.0
         self._runtime: dict = {}
@@ -206,6 +208,9 @@ class SyncWorker(QObject):
 
     def _loop(self) -> None:
         try:
+            with self._cond:
+                if self._first_pass_delay_s and not self._due_at:
+                    self._due_at = time.monotonic() + self._first_pass_delay_s
             self._emit(self._status())
             while not self._stop.is_set():
                 woken = self._wait_until_due()

@@ -1,0 +1,120 @@
+"""How long the desktop app takes to start, against a bare PySide6 window started the same way.
+
+`startup_s`: seconds from launching `python -m rulrr_desktop app` (a subprocess, offscreen, a connected profile
+with a configured source, so the main window opens rather than the wizard) to the moment its tray icon and main
+window are shown (the app prints `ready` from its event loop when RULRR_STARTUP_MARK is set).
+`bare_startup_s`: the same for a bare PySide6 program that creates a QApplication, a tray icon and a
+QMainWindow, shows them and prints `ready`, launched the same way. `vs_bare` = startup_s / bare_startup_s
+(target: at most 1.5). Medians of alternating runs; `webengine_loaded` says whether QtWebEngine was imported
+by the time the window showed (it must not be: the web engine loads only for the Connect page).
+The last stdout line is one JSON object. `--quick` does 3 runs of each (well under a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSystemTrayIcon
+app = QApplication(sys.argv[:1])
+app.setQuitOnLastWindowClosed(False)
+tray = QSystemTrayIcon(QIcon(sys.argv[1]))
+tray.show()
+window = QMainWindow()
+window.setCentralWidget(QLabel("hello"))
+window.resize(780, 700)
+window.show()
+QTimer.singleShot(0, lambda: (print(f"ready {time.time():.6f} webengine=" + str("PySide6.QtWebEngineCore" in sys.modules), flush=True), app.quit()))
+app.exec()
+"""
+
+
+def prepare_home(root: Path) -> Path:
+    """A connected profile (connection record; no tokens needed to show the window) reading an empty CSV."""
+    from rulrr_desktop.core import connection as connection_record
+    from rulrr_desktop.core.config import AppPaths, Settings, save_settings
+
+    home = root / "home"
+    paths = AppPaths.resolve(home, "default").ensure()
+    export = root / "orders.csv"
+    export.write_text("orderId,orderDate,orderTotal,currency\r\n", encoding="utf-8")
+    save_settings(paths, Settings.from_dict({
+        "rulrr": {"api_url": "http://127.0.0.1:9", "connect_url": "http://127.0.0.1:9/connect",
+                  "client_id": "demo-pos"},
+        "source": {"kind": "csv", "path": str(export), "preset": "generic-csv"},
+        "store": {"storeName": "Bridge Street Bakery", "storeAddress": "120 Bridge Street",
+                  "storeCountryCode": "US", "storeCurrency": "USD"},
+        "sync": {"interval_seconds": 3600}}))
+    now = datetime.now(timezone.utc)
+    connection_record.save(paths, connection_record.Connection(
+        profile="default", store_id="store-1", store_name="Bridge Street Bakery", connected_at=now,
+        expires_at=now + timedelta(days=365), keyring_backend="bench"))
+    return home
+
+
+def time_until_ready(cmd: list[str], env: dict[str, str]) -> tuple[float, bool]:
+    """Seconds from launch to the `ready` line, and whether QtWebEngine was loaded by then."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    try:
+        for line in proc.stdout:
+            if line.startswith("ready"):
+                return time.perf_counter() - started, "webengine=True" in line
+        raise RuntimeError(f"{cmd[:4]} exited with {proc.wait()} before it was ready")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs of each (under a minute)")
+    parser.add_argument("--runs", type=int, default=0, help="runs of each (default 7, --quick 3)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 7)
+    root = Path(tempfile.mkdtemp(prefix="rulrr-bench-startup-"))
+    try:
+        home = prepare_home(root)
+        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               "RULRR_STARTUP_MARK": "1", "RULRR_DESKTOP_HOME": str(home)}
+        env.pop("RULRR_PARTNER_FILE", None)
+        icon = str(ROOT / "rulrr_desktop" / "resources" / "icons" / "tray-up-to-date.svg")
+        app_cmd = [sys.executable, "-m", "rulrr_desktop", "app"]
+        bare_cmd = [sys.executable, "-c", BARE, icon]
+        time_until_ready(bare_cmd, env)          # warm the file cache for both
+        time_until_ready(app_cmd, env)
+        app_times, bare_times, webengine = [], [], False
+        for _ in range(runs):
+            t, _loaded = time_until_ready(bare_cmd, env)
+            bare_times.append(t)
+            t, loaded = time_until_ready(app_cmd, env)
+            app_times.append(t)
+            webengine |= loaded
+        startup, bare = statistics.median(app_times), statistics.median(bare_times)
+        print(f"app:  {', '.join(f'{t:.3f}' for t in app_times)} s")
+        print(f"bare: {', '.join(f'{t:.3f}' for t in bare_times)} s")
+        print(json.dumps({"startup_s": round(startup, 3), "bare_startup_s": round(bare, 3),
+                          "vs_bare": round(startup / bare, 2), "webengine_loaded": webengine, "runs": runs}))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
