@@ -6,7 +6,8 @@ Creates `sales` / `sale_items` if needed, then commits COUNT sales, one transact
 items), printing "COMMIT <id>" after each commit. Every 7th sale is a late (offline) sale: an old `sale_time`
 but a new `updated_at`. Every 10th commit also voids an earlier sale (status and `updated_at` change). The
 cursor `updated_at` is a logical clock (one tick per transaction), so the tests do not depend on the wall clock.
-`--hold` then opens a write transaction, prints "HOLDING", and commits it when a line arrives on stdin.
+`--hold` then opens a write transaction, prints "HOLDING", and commits it when a line arrives on stdin;
+`--hold-exclusive` does the same with an exclusive lock (in rollback-journal mode it keeps readers out).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def main(argv: list[str]) -> int:
             con.execute("UPDATE sales SET status = 'void', updated_at = ? WHERE id = ?", (stamp(tick), sale - 5))
         con.execute("COMMIT")
         print(f"COMMIT {sale}", flush=True)
-    if "--hold" in argv:
-        con.execute("BEGIN IMMEDIATE")
+    if "--hold" in argv or "--hold-exclusive" in argv:
+        con.execute("BEGIN EXCLUSIVE" if "--hold-exclusive" in argv else "BEGIN IMMEDIATE")
         con.execute("UPDATE clock SET tick = tick + 1")
         print("HOLDING", flush=True)
         sys.stdin.readline()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from rulrr_desktop.core.config import SourceSettings
-from rulrr_desktop.core.sources import (SourceDatabaseError, SourceQueryError, SqliteSource, open_source)
+from rulrr_desktop.core.sources import (SourceBusy, SourceDatabaseError, SourceQueryError, SqliteSource,
+                                        open_source)
 from rulrr_desktop.core.sources.sqlite_source import _shift_back
 
 from sources_helpers import read_pass
@@ -138,6 +139,21 @@ def test_wal_database_read_while_the_pos_holds_a_write_transaction(tmp_path, wri
     assert len([r for r in records if r.entity == "order"]) == 5
     writer.send()
     writer.wait_for("DONE")
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_plain_error_and_the_next_pass_reads(tmp_path, writers):
+    db = tmp_path / "pos.db"
+    writer = writers("sqlite_writer.py", db, "delete", 3, "--hold-exclusive", stdin=True)
+    writer.wait_for("HOLDING")
+    source = sales_source(db, busy_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(SourceBusy) as err:
+        list(source.batches(None))
+    assert time.monotonic() - started >= 0.3
+    assert err.value.title == "The POS database is busy" and "next sync tries again" in err.value.action
+    writer.send()
+    writer.wait_for("DONE")
+    assert len([r for r in read_pass(source, None)[0] if r.entity == "order"]) == 3
 
 
 def test_no_read_transaction_is_held_between_batches(tmp_path, writers):
