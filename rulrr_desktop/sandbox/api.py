@@ -6,7 +6,6 @@ answer with spec's bodies. Every refusal is an ApiFailure that the app turns int
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from starlette.requests import Request
@@ -134,7 +133,5 @@ class RulrrApi:
         except CsvRejected as exc:
             raise ApiFailure(spec.INVALID_CSV, f"The customer list was refused: {exc}.",
                              fields=exc.fields or None) from None
-        except csv.Error as exc:  # pragma: no cover - parse_customers_csv turns these into CsvRejected
-            raise ApiFailure(spec.INVALID_CSV, str(exc)) from None
         self.state.replace_customers(upload_id, store_id, customers)
         return ok({spec.K_RECEIVED: len(customers)})
