@@ -270,3 +270,40 @@ def test_open_source_builds_each_kind(tmp_path):
     with pytest.raises(Exception) as err:
         open_source(SourceSettings(kind="ftp", path="x"))
     assert "Settings → Data source" in str(err.value)
+
+
+def test_an_incremental_pass_costs_what_is_new_not_the_history(tmp_path, monkeypatch):
+    """Counted in SQLite VM steps (deterministic, unlike time): 100 new sales after 200 or after 20,000."""
+    steps = {"n": 0}
+    real_connect = SqliteSource.connect
+
+    def counting_connect(self):
+        con = real_connect(self)
+        con.set_progress_handler(lambda: steps.__setitem__("n", steps["n"] + 1) or 0, 100)
+        return con
+    monkeypatch.setattr(SqliteSource, "connect", counting_connect)
+
+    def incremental_steps(history: int) -> int:
+        db = tmp_path / f"pos-{history}.db"
+        con = sqlite3.connect(db)
+        con.executescript("CREATE TABLE sales (id INTEGER PRIMARY KEY, total REAL, updated_at TEXT);"
+                          "CREATE INDEX sales_updated ON sales (updated_at, id);"
+                          "CREATE TABLE sale_items (sale_id INTEGER, name TEXT);"
+                          "CREATE INDEX sale_items_sale ON sale_items (sale_id);")
+        rows = [(i, i * 1.5, f"2026-07-01 {i:08d}") for i in range(1, history + 1)]
+        con.executemany("INSERT INTO sales VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO sale_items VALUES (?, 'x')", [(i,) for i in range(1, history + 1)])
+        con.commit()
+        source = SqliteSource(db, orders_sql="SELECT id AS orderId, total, updated_at FROM sales",
+                              lines_sql="SELECT sale_id AS orderId, name FROM sale_items", cursor_column="updated_at")
+        _, cursor, _ = read_pass(source, None)
+        con.executemany("INSERT INTO sales VALUES (?, ?, ?)",
+                        [(i, 1.0, f"2026-07-01 {i:08d}") for i in range(history + 1, history + 101)])
+        con.commit()
+        con.close()
+        steps["n"] = 0
+        records, _, _ = read_pass(source, cursor)
+        assert len(records) == 100
+        return steps["n"]
+    small, big = incremental_steps(200), incremental_steps(20_000)
+    assert big <= small * 1.5, (small, big)

@@ -125,16 +125,17 @@ class _Query:
         if last.get("c") is None:      # still among the rows whose cursor is NULL (they sort first)
             return con.execute(base + f" WHERE (q.{c} IS NULL AND q.{i} > ?) OR q.{c} IS NOT NULL" + order,
                                (last["id"], limit))
-        return con.execute(base + f" WHERE q.{c} > ? OR (q.{c} = ? AND q.{i} > ?)" + order,
-                           (last["c"], last["c"], last["id"], limit))
+        # a row value, not "c > ? OR (c = ? AND id > ?)": SQLite turns it into an index range search, so a pass
+        # costs what is new, not the history
+        return con.execute(base + f" WHERE (q.{c}, q.{i}) > (?, ?)" + order, (last["c"], last["id"], limit))
 
     def rows_back(self, con: sqlite3.Connection, last: dict, rows: int) -> dict | None:
         """The position `rows` rows before `last` (None: fewer rows than that, start from the beginning)."""
         c, i = _quote(self.cursor_column or ""), _quote(self.id_column)
         row = con.execute(
-            f"SELECT q.{c}, q.{i} FROM ({self.sql}) AS q WHERE q.{c} < ? OR (q.{c} = ? AND q.{i} <= ?) "
+            f"SELECT q.{c}, q.{i} FROM ({self.sql}) AS q WHERE (q.{c}, q.{i}) <= (?, ?) "
             f"ORDER BY q.{c} DESC, q.{i} DESC LIMIT 1 OFFSET ?",
-            (last["c"], last["c"], last["id"], rows)).fetchone()
+            (last["c"], last["id"], rows)).fetchone()
         return {"c": row[0], "id": row[1]} if row else None
 
 
