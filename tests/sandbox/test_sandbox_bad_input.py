@@ -109,3 +109,14 @@ def test_any_json_store_gets_200_or_a_400_naming_fields(api, store1, body):
                        headers={"Content-Type": "application/json"})
     assert response.status_code in (200, 400), response.text
     assert response.status_code == 200 or response.json()["fields"]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(content=st.binary(max_size=300) | st.text(max_size=300).map(
+    lambda t: ("customerId,firstName,lastName,email,phoneNumber,createdAt\n" + t).encode("utf-8", "surrogatepass")))
+def test_any_customer_upload_gets_200_or_a_clear_4xx(api, store1, content):
+    url = api.get("/v1/customers", params=store1.auth).json()["uploadUrl"]
+    response = api.put(url, content=content, headers={"Content-Type": "text/csv"})
+    assert response.status_code in (200, 400), response.text
+    assert response.json()["success"] is (response.status_code == 200)
