@@ -68,15 +68,19 @@ def test_sync_killed_at_random_moments_still_delivers_each_order_once(cli_profil
     cli_profile.sandbox.faults(latency_ms=3, seed=3)   # a little latency keeps requests in flight when killed
     rng = random.Random(20261127)
     kills = 0
-    for _ in range(60):
+    ledger_file = cli_profile.paths.ledger_file
+    for cycle in range(60):
         before = cli_profile.posts()
         if before >= 4800:
             break
         proc = cli_profile.popen("sync", "--once", "--no-progress")
         target = before + rng.randint(1, 150)
+        if cycle == 0:   # the first one dies while it reads the export into the ledger
+            condition = lambda: proc.poll() is not None or ledger_file.exists()  # noqa: E731
+        else:            # the others once Rulrr has counted a random number of new POSTs
+            condition = lambda: proc.poll() is not None or cli_profile.posts() >= target  # noqa: E731
         try:
-            wait_for(lambda: proc.poll() is not None or cli_profile.posts() >= target, timeout=120,
-                     what="the sync to make progress")
+            wait_for(condition, timeout=120, what="the sync to make progress")
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
