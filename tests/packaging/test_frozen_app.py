@@ -42,6 +42,13 @@ def test_frozen_binary_answers_version(frozen):
     assert result.stdout.strip() == f"rulrr-desktop {__version__}"
 
 
+def test_frozen_binary_lists_the_bundled_presets(frozen, tmp_path):
+    result = frozen.run("presets", home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    for preset in ("generic-csv", "square-item-sales", "shopify-orders"):
+        assert preset in result.stdout
+
+
 def test_bundle_ships_the_web_engine_and_the_vendor_branding_but_no_test_tools(frozen):
     qt = frozen.internal / "PySide6" / "Qt"
     helper = qt / "libexec" / "QtWebEngineProcess"
@@ -106,8 +113,10 @@ def test_frozen_sandbox_connect_and_sync_deliver_every_order(frozen, frozen_sand
     connect = frozen.popen("connect", "--poll-interval", "0.3", home=home)
     try:
         def new_pending():
+            if connect.poll() is not None:
+                raise AssertionError(f"`connect` exited early ({connect.returncode}): {connect.stderr.read()}")
             fresh = [i for i in frozen_sandbox.hook("GET", "state")["integrations"] if i["token"] not in before]
-            return fresh[0]["token"] if fresh and connect.poll() is None else None
+            return fresh[0]["token"] if fresh else None
         token = wait_for(new_pending, 60, "the frozen `connect` to create an integration")
         frozen_sandbox.hook("POST", f"integrations/{token}/finish", store_id="store-1")
         out, err = connect.communicate(timeout=60)
