@@ -228,7 +228,8 @@ def test_an_incremental_pass_reads_only_the_head_and_the_new_bytes(tmp_path, mon
     records, _, _ = read_pass(source, cursor)
     assert values(records, "id") == [str(i) for i in range(20000, 20100)]
     new_bytes = sum(len(f"{i},new\n") for i in range(20000, 20100))
-    fixed = csv_source.HEAD_BYTES + csv_source.HEADER_BYTES + 2 * csv_source.ANCHOR_BYTES   # per file, any size
+    # per file whatever its size: head, header, anchors; and the head again per block read (rewrite check)
+    fixed = 2 * csv_source.HEAD_BYTES + csv_source.HEADER_BYTES + 2 * csv_source.ANCHOR_BYTES
     assert sum(read_bytes) <= fixed + new_bytes
     _, caught_up, _ = read_pass(CsvSource(path), cursor)
     read_bytes.clear()
@@ -316,3 +317,26 @@ def test_a_locked_export_in_a_folder_is_skipped_and_read_later(tmp_path, monkeyp
     monkeypatch.undo()
     records, cursor, _ = read_pass(CsvSource(tmp_path), cursor)
     assert values(records, "id") == ["1"]
+
+
+def test_a_rewrite_in_place_during_a_pass_yields_no_torn_records(tmp_path, monkeypatch):
+    old_rows = "".join(f"{i},old-{i}-{'x' * 40}\n" for i in range(200))
+    path = write(tmp_path / "t.csv", "id,v\n" + old_rows)
+    real_parse = CsvSource._parse
+    calls = {"n": 0}
+
+    def parse_then_rewrite(self, *args, **kwargs):
+        block = real_parse(self, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:                 # the header was 1; after the first block of rows, the POS rewrites
+            with open(path, "r+b") as f:
+                f.truncate(0)
+                f.write(("id,v\n" + "".join(f"{i},new-{i}-{'y' * 60}\n" for i in range(300))).encode())
+        return block
+    monkeypatch.setattr(CsvSource, "_parse", parse_then_rewrite)
+    source = CsvSource(path, block_bytes=2048)
+    records, cursor, _ = read_pass(source, None, batch_size=10)
+    assert records and all(r.fields["v"] == f"old-{r.fields['id']}-{'x' * 40}" for r in records)
+    monkeypatch.undo()
+    records, cursor, batches = read_pass(source, cursor)
+    assert batches[0].rewritten and values(records, "v") == [f"new-{i}-{'y' * 60}" for i in range(300)]

@@ -27,7 +27,7 @@ import os
 import time
 from itertools import accumulate
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from rulrr_desktop.core.sources.base import Batch, RawRecord, SourceInfo
 from rulrr_desktop.core.sources.csv_format import FileFormat, detect_format
@@ -290,7 +290,15 @@ class CsvSource:
             else:
                 offset, line, open_line = header_end, header_line, self._ends_open(f, fmt, header_end)
             first = True
-            blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line)
+            head_digest = state["head"]
+
+            def unchanged(end: int) -> bool:
+                """Not truncated below what was just read, and the same head: not rewritten in place meanwhile."""
+                if os.fstat(f.fileno()).st_size < end:
+                    return False
+                f.seek(0)
+                return _digest(f.read(len(head))) == head_digest
+            blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line, unchanged=unchanged)
             for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by):
                 begin = max(fmt.bom, end_byte - ANCHOR_BYTES)
                 f.seek(begin)
@@ -317,8 +325,11 @@ class CsvSource:
         return None, fmt.bom, 0
 
     def _blocks(self, f, fmt: FileFormat, header: tuple[str, ...] | None, name: str, pos: int, line: int,
-                limit: int, settled: bool, open_line: bool, *, header_only: bool = False) -> Iterator[_Block]:
-        """Decoded blocks of complete records from byte `pos` (at physical `line`) up to byte `limit`."""
+                limit: int, settled: bool, open_line: bool, *, header_only: bool = False,
+                unchanged: Callable[[int], bool] | None = None) -> Iterator[_Block]:
+        """Decoded blocks of complete records from byte `pos` (at physical `line`) up to byte `limit`.
+        `unchanged(end)` is asked after each read: False (the file is being rewritten in place) ends the pass
+        over this file before anything of the read is yielded; the next pass sees the rewrite."""
         newline = fmt.newline
         width = len(newline)
         if open_line and pos < limit:     # the last pass took an unterminated line: its newline came now
@@ -332,7 +343,7 @@ class CsvSource:
         while pos < limit:
             f.seek(pos)
             data = f.read(min(want, limit - pos))
-            if not data:
+            if not data or (unchanged is not None and not unchanged(pos + len(data))):
                 return
             at_end = pos + len(data) >= limit
             cut = data.rfind(newline)
