@@ -127,11 +127,17 @@ class CoreBackend:
         conn = connection_record.load(self.paths)
         settings = self.settings()
         source = Path(settings.source.path).name if settings.source.path else ""
+        preset = settings.source.preset
+        try:
+            from rulrr_desktop.core.mapping.presets import get_preset
+            preset = get_preset(preset).title
+        except Exception:       # "auto" or an unknown name: show it as it is
+            pass
         status = SyncStatus(
             connected=conn is not None and not conn.needs_reconnect,
             store_name=conn.store_name if conn else "",
             token_expires=conn.expires_at if conn else None,
-            source_label=f"{source} ({settings.source.preset})" if source else "",
+            source_label=f"{source} ({preset})" if source else "",
         )
         if conn is not None and conn.needs_reconnect:
             from rulrr_desktop.core.api.errors import NotAuthorised

@@ -35,6 +35,7 @@ class SourceForm(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.result: PreviewResult | None = None
+        self._previewed: tuple = ("", None)
         self._request = 0
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -83,7 +84,7 @@ class SourceForm(QWidget):
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problems.setAccessibleName("Problems found in the export")
         layout.addWidget(self.problems)
-        self.path_edit.editingFinished.connect(self.refresh)
+        self.path_edit.editingFinished.connect(self._path_edited)
         self.preset_combo.activated.connect(lambda _=None: self.refresh())
 
     # --- choosing --------------------------------------------------------------------------------------------
@@ -107,12 +108,23 @@ class SourceForm(QWidget):
         self.refresh()
 
     def source(self) -> SourceSettings:
+        """What to save. A recognised format is saved by name once the preview confirmed it, so a later
+        export with an odd header is not read as something else."""
         path = self.path_edit.text().strip()
-        return SourceSettings(kind=kind_of(path) if path else "", path=path,
-                              preset=self.preset_combo.currentData() or "auto")
+        preset = self.preset_combo.currentData() or "auto"
+        if preset == "auto" and self.result is not None and not self.result.error and self.result.preset:
+            preset = self.result.preset
+        return SourceSettings(kind=kind_of(path) if path else "", path=path, preset=preset)
 
     # --- preview ---------------------------------------------------------------------------------------------
+    def _path_edited(self) -> None:
+        # editingFinished also fires when the field merely loses focus: re-read only what changed
+        if (self.path_edit.text().strip(), self.preset_combo.currentData()) != self._previewed:
+            self.refresh()
+
     def refresh(self) -> None:
+        self.result = None
+        self._previewed = (self.path_edit.text().strip(), self.preset_combo.currentData())
         source = self.source()
         self.changed.emit()
         if not source.path:

@@ -16,6 +16,21 @@ from rulrr_desktop.core.status_text import ErrorInfo, ProblemRow, Progress, Sync
 from rulrr_desktop.ui.backend import PreviewResult, PreviewRow
 
 
+@pytest.fixture(autouse=True)
+def destroy_windows_after_test(qapp):
+    """Every top-level window of a test is deleted at its end, while Qt is fully alive: leaving them to the
+    interpreter's exit deletes Qt objects in random order (a web engine page after its profile) and crashes."""
+    yield
+    import gc
+    from PySide6.QtCore import QCoreApplication, QEvent
+    for widget in qapp.topLevelWidgets():
+        widget.hide()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    gc.collect()
+
+
 @pytest.fixture(scope="session")
 def screens_dir(tmp_path_factory) -> Path:
     """Where the PNG grabs go: $RULRR_SCREENS_DIR if set (to look at them), else a tmp folder."""

@@ -111,3 +111,10 @@ def test_one_instance_per_profile_and_a_clean_quit(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_the_web_engine_is_not_loaded_to_show_the_window():
+    code = ("import sys; import rulrr_desktop.ui.app, rulrr_desktop.ui.main_window, rulrr_desktop.ui.tray; "
+            "print(sorted(m for m in sys.modules if 'WebEngine' in m))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

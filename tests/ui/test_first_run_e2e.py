@@ -92,6 +92,8 @@ def test_first_run_from_welcome_to_up_to_date(qtbot, qapp, app_home, partner_fil
         desktop.tray.sync_action.trigger()
         qtbot.waitUntil(lambda: desktop.tray.state is SyncState.UP_TO_DATE, timeout=60_000)
         assert desktop.tray.text.headline == "Up to date"
+        assert desktop.status.source_label == "orders.csv (Generic CSV (Rulrr's field names))"
+        assert desktop.backend.settings().source.preset == "generic-csv"    # the recognised format, pinned
         grab(desktop.window, "e2e-main-up-to-date")
     finally:
         desktop.worker.stop(10)
