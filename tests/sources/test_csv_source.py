@@ -340,3 +340,33 @@ def test_a_rewrite_in_place_during_a_pass_yields_no_torn_records(tmp_path, monke
     monkeypatch.undo()
     records, cursor, batches = read_pass(source, cursor)
     assert batches[0].rewritten and values(records, "v") == [f"new-{i}-{'y' * 60}" for i in range(300)]
+
+
+def test_the_last_run_of_a_live_file_can_wait_for_its_other_lines(tmp_path):
+    path = write(tmp_path / "live.csv", "order,item\nA,1\nA,2\nB,1\n")
+    source = CsvSource(path, hold_last_run=True, settle_seconds=3600)
+    records, cursor, _ = read_pass(source, None, batch_size=100, group_by="order")
+    assert values(records, "item") == ["1", "2"]                  # B may still be getting lines
+    write(path, "B,2\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor, batch_size=100, group_by="order")
+    assert records == []
+    write(path, "C,1\n", mode="a")
+    records, cursor, _ = read_pass(source, cursor, batch_size=1, group_by="order")
+    assert [(r.fields["order"], r.fields["item"], r.where) for r in records] == [("B", "1", "live.csv:4"),
+                                                                                  ("B", "2", "live.csv:5")]
+    os.utime(path, (1_700_000_000, 1_700_000_000))                # the file settles: C is complete
+    records, cursor, _ = read_pass(source, cursor, group_by="order")
+    assert values(records, "order") == ["C"]
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 50, 1000])
+def test_holding_the_last_run_across_blocks(tmp_path, batch_size):
+    orders = [f"O{i // 3}" for i in range(300)] + ["LAST"] * 40        # the last run spans blocks
+    path = write(tmp_path / "h.csv", "order,n\n" + "".join(f"{o},{i:05d}\n" for i, o in enumerate(orders)))
+    source = CsvSource(path, hold_last_run=True, settle_seconds=3600, block_bytes=1024)
+    records, cursor, _ = read_pass(source, None, batch_size=batch_size, group_by="order")
+    assert values(records, "n") == [f"{i:05d}" for i in range(300)]
+    assert read_pass(source, cursor, batch_size=batch_size, group_by="order")[0] == []
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    records, _, _ = read_pass(source, cursor, batch_size=batch_size, group_by="order")
+    assert values(records, "n") == [f"{i:05d}" for i in range(300, 340)]

@@ -128,8 +128,11 @@ class CsvSource:
 
     def __init__(self, path: str | os.PathLike[str], *, encoding: str | None = None,
                  delimiter: str | None = None, settle_seconds: float = 5.0,
-                 block_bytes: int = BLOCK_BYTES) -> None:
+                 block_bytes: int = BLOCK_BYTES, hold_last_run: bool = False) -> None:
         self.path = Path(path).expanduser()
+        # with group_by: the run of records at the end of a file modified less than `settle_seconds` ago waits
+        # for the next pass (a POS that appends an order's line items one write at a time)
+        self.hold_last_run = hold_last_run
         self.encoding = encoding or None
         self.delimiter = delimiter or None
         self.settle_seconds = settle_seconds
@@ -299,7 +302,8 @@ class CsvSource:
                 f.seek(0)
                 return _digest(f.read(len(head))) == head_digest
             blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line, unchanged=unchanged)
-            for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by):
+            for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by,
+                                                                    hold_last_run=self.hold_last_run and not settled):
                 begin = max(fmt.bom, end_byte - ANCHOR_BYTES)
                 f.seek(begin)
                 anchor = f.read(end_byte - begin)
@@ -452,17 +456,22 @@ class CsvSource:
         return out
 
     @staticmethod
-    def _group(blocks: Iterator[_Block], batch_size: int,
-               group_by: str | None) -> Iterator[tuple[list[RawRecord], int, int, bool]]:
+    def _group(blocks: Iterator[_Block], batch_size: int, group_by: str | None,
+               hold_last_run: bool = False) -> Iterator[tuple[list[RawRecord], int, int, bool]]:
         """Cuts the records of successive blocks into batches: (records, end byte, end line, open line).
-        With `group_by`, a full batch takes the rest of its last run before it is cut."""
+        With `group_by`, a full batch takes the rest of its last run before it is cut; with `hold_last_run`
+        (a file the POS is still writing) the run at the very end waits for the next pass, since the POS may
+        not have written all of its lines yet."""
         batch: list[RawRecord] = []
         block = None
+        spans: list[_Block] = []                   # the blocks the records of `batch` come from
         last: tuple[_Block, int] | None = None     # the batch's last record: (its block, its index there)
         cut_at = -1
         for block in blocks:
             recs = block.records
             n = len(recs)
+            if n:
+                spans.append(block)
             i = 0
             while i < n:
                 if len(batch) < batch_size:
@@ -475,7 +484,7 @@ class CsvSource:
                     if group_by is None:
                         cut_at, cut_line = block.end_of(i - 1)
                         yield batch, cut_at, cut_line, False
-                        batch = []
+                        batch, spans = [], [block] if i < n else []
                         continue
                 value = batch[-1].fields.get(group_by)
                 run_from = i
@@ -487,10 +496,25 @@ class CsvSource:
                 if i < n:                  # the run ended in this block (maybe at its first record)
                     cut_at, cut_line = last[0].end_of(last[1])
                     yield batch, cut_at, cut_line, False
-                    batch = []
-        if block is not None:
-            # the last batch ends where the last block ends (blank lines after the last record included)
-            end_byte = block.byte_at(block.end_char)
-            if batch or end_byte > cut_at:
-                is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
-                yield batch, end_byte, block.end_line, is_open
+                    batch, spans = [], [block]
+        if block is None:
+            return
+        if hold_last_run and group_by and batch:
+            value = batch[-1].fields.get(group_by)
+            run = 1
+            while run < len(batch) and batch[-run - 1].fields.get(group_by) == value:
+                run += 1
+            if run < len(batch):           # yield up to the record before the run; the run waits
+                skip = run
+                for span in reversed(spans):
+                    if skip < len(span.records):
+                        end_byte, end_line = span.end_of(len(span.records) - 1 - skip)
+                        yield batch[:-run], end_byte, end_line, False
+                        break
+                    skip -= len(span.records)
+            return
+        # the last batch ends where the last block ends (blank lines after the last record included)
+        end_byte = block.byte_at(block.end_char)
+        if batch or end_byte > cut_at:
+            is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
+            yield batch, end_byte, block.end_line, is_open
