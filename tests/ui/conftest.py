@@ -23,6 +23,7 @@ def destroy_windows_after_test(qapp):
     yield
     import gc
     from PySide6.QtCore import QCoreApplication, QEvent
+    qapp.processEvents()          # signals still queued (a stopped worker's last status) reach live objects
     for widget in qapp.topLevelWidgets():
         widget.hide()
         widget.deleteLater()
