@@ -241,8 +241,11 @@ class MainWindow(QMainWindow):
             self.state_icon.setPixmap(state_icon(text.state).pixmap(40, 40))
         self._put(self.state_icon, "setAccessibleName", text.state.label)
         self._put(self.headline, "setText", text.headline)
-        self._put(self.summary, "setText", text.summary if text.state is not SyncState.ERROR else
-                             f"Last sync {ago(status.last_sync, now)} · {status.delivered_today:,} orders today")
+        # in the window, the error banner and the problems list say the rest: the line under the headline
+        # only says how sending is going
+        plain = f"Last sync {ago(status.last_sync, now)} · {status.delivered_today:,} orders today"
+        self._put(self.summary, "setText",
+                  plain if text.state in (SyncState.ERROR, SyncState.ATTENTION) else text.summary)
         connected = text.state is not SyncState.NOT_CONNECTED
         self._put(self.sync_button, "setEnabled", connected and not status.syncing and not status.paused_by_user)
         self._put(self.pause_button, "setEnabled", connected)
