@@ -19,10 +19,10 @@ def add_arguments(parser):
 
 
 def run(args):
-    from rulrr_desktop.sandbox.server import serve_forever
+    from rulrr_desktop.sandbox.server import READY_PREFIX, serve_forever
 
     def ready(url: str) -> None:
-        print(f"Rulrr sandbox at {url}", flush=True)
+        print(f"{READY_PREFIX}{url}", flush=True)
         print(f"Connect page: {url}/connect?integration_token=…&client_id=demo-pos · partner demo-pos / "
               "demo-secret · merchant owner@example.com / demo · hooks: /_sandbox/state", flush=True)
 

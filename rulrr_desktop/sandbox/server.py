@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ import uvicorn
 from rulrr_desktop.sandbox.app import SandboxApp
 from rulrr_desktop.sandbox.state import SandboxState
 
+READY_PREFIX = "Rulrr sandbox at "  # the first stdout line of `rulrr-desktop sandbox` (CONTRACT.md)
 GRACEFUL_SHUTDOWN_S = 2  # held "timeout" faults must not keep a stopping sandbox alive
 # Idle keep-alive connections stay open longer than any client keeps them (httpx: 5 s), so a client never
 # sends a request on a connection the server is closing at that moment (a spurious "outcome unknown").
@@ -96,19 +99,28 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8765, state_file: str | P
 
 @dataclass
 class RunningSandbox:
-    """A sandbox serving from a background thread: its base URL, and stop()."""
+    """A sandbox serving in the background (a thread of this process, or a child process): its URL, and stop()."""
 
     url: str
-    _server: _Server = field(repr=False)
-    _thread: threading.Thread = field(repr=False)
+    _server: _Server | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def connect_url(self) -> str:
         return f"{self.url}/connect"
 
     def stop(self, timeout: float = 10) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout)
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout)
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0, state_file: str | Path | None = None,
@@ -136,4 +148,25 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0, state_file: str | Pa
     if not ready.wait(timeout) or errors or not server.started:
         server.should_exit = True
         raise RuntimeError(f"the sandbox did not start: {errors[0] if errors else 'timed out'}")
-    return RunningSandbox(url, server, thread)
+    return RunningSandbox(url, _server=server, _thread=thread)
+
+
+def start_process(host: str = "127.0.0.1", port: int = 0, state_file: str | Path | None = None) -> RunningSandbox:
+    """Starts `rulrr-desktop sandbox` as a child process and returns once it listens.
+
+    Unlike start_in_thread, the sandbox then never competes with the caller for the GIL: use it beside a UI.
+    """
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "rulrr_desktop"]
+    command += ["sandbox", "--host", host, "--port", str(port)]
+    if state_file is not None:
+        command += ["--state", str(state_file)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline().strip()  # printed once the server listens (or empty if it died)
+    if not first.startswith(READY_PREFIX):
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"the sandbox did not start: {process.stderr.read()[-500:].strip() or first!r}")
+    for stream in (process.stdout, process.stderr):  # keep draining, so a chatty sandbox never blocks
+        threading.Thread(target=stream.read, daemon=True).start()
+    return RunningSandbox(first.removeprefix(READY_PREFIX).strip(), _process=process)

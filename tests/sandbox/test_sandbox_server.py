@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from rulrr_desktop.sandbox.server import start_in_thread
+from rulrr_desktop.sandbox.server import start_in_thread, start_process
 from sandbox_helpers import connect, order
 
 
@@ -62,6 +62,17 @@ def test_start_in_thread_serves_until_stopped(tmp_path):
     assert not running._thread.is_alive()
     with pytest.raises(httpx.ConnectError):
         httpx.get(running.url, timeout=2)
+
+
+def test_start_process_serves_from_a_child_until_stopped(tmp_path):
+    running = start_process(port=0, state_file=tmp_path / "state.sqlite3")
+    try:
+        with httpx.Client(base_url=running.url, timeout=10) as client:
+            conn = connect(client)
+            assert client.post("/v1/orders", params=conn.auth, json=order("P-1")).status_code == 200
+    finally:
+        running.stop()
+    assert running._process is not None and running._process.returncode == 0
 
 
 def test_stopping_with_a_held_answer_cuts_it_rather_than_answer_500(sandbox_process):
