@@ -1,8 +1,9 @@
 """The frozen build, as a store PC gets it: unpacked from the tarball and run without any Python around it.
 
-It answers `--version`; runs the sandbox, connects through it (the merchant's click done by the sandbox hook)
-and delivers a small generic-csv export with `sync --once`; renders the sandbox's Connect page in its own web
-engine offscreen; and ships what it must (the web engine's process and files, the vendor's partner file and
+It answers `--version` and `presets`; runs the sandbox, connects through it (the merchant's click done by the
+sandbox hook) and delivers a small generic-csv export with `sync --once`; renders the sandbox's Connect page in
+the app's own web view offscreen; starts the desktop app and quits it cleanly; installs and uninstalls with
+install.sh; and ships what it must (the web engine's process and files, the vendor's partner file and
 icon, a desktop entry) but not what it must not (tests, unused Qt modules).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -182,3 +184,23 @@ def test_install_script_puts_the_app_in_the_menu_and_uninstalls_on_request(froze
     removed = subprocess.run(["sh", str(frozen.folder / "install.sh"), "--uninstall", "--remove-data"], env=env,
                              capture_output=True, text=True, timeout=60)
     assert removed.returncode == 0 and not data.exists()
+
+
+def test_frozen_desktop_app_starts_and_quits_cleanly_on_sigterm(frozen, tmp_path):
+    home = tmp_path / "home"
+    log = home / "profiles" / "default" / "logs" / "rulrr-desktop.log"
+    app = frozen.popen("app", home=home)   # the first run: tray + the set-up wizard, offscreen
+    try:
+        def started():
+            if app.poll() is not None:
+                raise AssertionError(f"the frozen app exited ({app.returncode}): {app.stderr.read()[-3000:]}")
+            return log.is_file() and "Rulrr Desktop started" in log.read_text(encoding="utf-8")
+        wait_for(started, 120, "the frozen desktop app to start")
+        app.send_signal(signal.SIGTERM)
+        _, err = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
