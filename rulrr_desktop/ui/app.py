@@ -65,7 +65,7 @@ class DesktopApp(QObject):
         self.worker.statusChanged.connect(self._status_arrived)
         # progress reports come up to ten times a second: render the newest one at most every 200 ms
         self._pending: SyncStatus | None = None
-        self._render_timer = QTimer(self)
+        self._render_timer = QTimer(self.window)
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(200)
         self._render_timer.timeout.connect(self._render_pending)
@@ -89,7 +89,8 @@ class DesktopApp(QObject):
         w.reconnectRequested.connect(self.reconnect)
         w.quitRequested.connect(self.quit)
         # a clock for "2 min ago": re-render once a minute without asking the worker
-        self._clock = QTimer(self)
+        # timers belong to the window, so they die with it
+        self._clock = QTimer(self.window)
         self._clock.setInterval(30_000)
         self._clock.timeout.connect(lambda: self._show_status(self.status))
 
@@ -136,17 +137,26 @@ class DesktopApp(QObject):
     def quit(self) -> None:
         """Finishes in-flight requests (bounded), then leaves."""
         self.quitting.emit()
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def close(self) -> None:
+        """Stops the sync loop (in-flight requests finish, bounded) and takes every window and the tray down."""
         self._clock.stop()
+        self._render_timer.stop()
         for dialog in self._dialogs:
             dialog.close()
         if self.wizard is not None:
             self.wizard.close()
         self.window.hide()
         self.worker.stop(QUIT_TIMEOUT_S)
+        try:
+            self.worker.statusChanged.disconnect(self._status_arrived)
+        except (RuntimeError, TypeError):
+            pass
         self.tray.hide()
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
 
     # --- status --------------------------------------------------------------------------------------------
     def _status_arrived(self, status: SyncStatus) -> None:

@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def desktop(fake_backend, qtbot):
     app = DesktopApp(fake_backend, tray_available=True, interval_s=3600, jitter_s=0.1)
     yield app
-    app.worker.stop(10)
-    app.tray.hide()
-    app.window.hide()
+    app.close()
 
 
 def test_tray_and_window_follow_the_worker(qtbot, desktop, fake_backend):

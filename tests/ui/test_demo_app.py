@@ -29,5 +29,5 @@ def test_demo_profile_opens_a_prefilled_wizard(qtbot, tmp_path, monkeypatch, gra
         assert wizard.source_form.result.orders == 20
         assert wizard.store_form.values()["storeName"]
     finally:
-        desktop.worker.stop(10)
+        desktop.close()
         env.close()

@@ -96,7 +96,4 @@ def test_first_run_from_welcome_to_up_to_date(qtbot, qapp, app_home, partner_fil
         assert desktop.backend.settings().source.preset == "generic-csv"    # the recognised format, pinned
         grab(desktop.window, "e2e-main-up-to-date")
     finally:
-        desktop.worker.stop(10)
-        if desktop.wizard is not None:
-            desktop.wizard.close()
-        desktop.window.hide()
+        desktop.close()

@@ -110,5 +110,4 @@ def test_ui_thread_never_stalls_while_20000_orders_sync(qtbot, connected_profile
         assert max(heartbeat.stalls) * 1000 < MAX_STALL_MS
     finally:
         heartbeat.stop()
-        desktop.worker.stop(10)
-        desktop.window.hide()
+        desktop.close()
