@@ -88,10 +88,12 @@ def test_one_instance_per_profile_and_a_clean_quit(tmp_path):
     log = home / "profiles" / "default" / "logs" / "rulrr-desktop.log"
     first = _launch(home)
     try:
-        assert _wait_for(lambda: log.exists() and "started (profile default" in log.read_text(), 60), \
-            first.stderr.read() if first.poll() is not None else "not started"
+        started = _wait_for(lambda: first.poll() is not None
+                            or (log.exists() and "started (profile default" in log.read_text()), 60)
+        assert started and first.poll() is None, (first.returncode, first.stderr.read() if first.poll() is not None
+                                                  else "not started within 60 s")
         second = _launch(home)
-        assert second.wait(60) == 0                       # it handed over and left
+        assert second.wait(60) == 0, second.stderr.read()  # it handed over and left
         assert _wait_for(lambda: "a second launch asked" in log.read_text(), 30)
         assert first.poll() is None                       # the first one still runs
         other = _launch(home, "--profile", "cafe")        # another store on the same machine is its own app
@@ -116,3 +118,19 @@ def test_the_web_engine_is_not_loaded_to_show_the_window():
             "print(sorted(m for m in sys.modules if 'WebEngine' in m))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_disconnect_asks_then_forgets_the_store(qtbot, desktop, fake_backend, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    answers = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *a, **k: answers.append(a[1]) or QMessageBox.StandardButton.Yes))
+    with qtbot.waitSignal(desktop.worker.passFinished, timeout=10_000):
+        desktop.start(first_run=False)
+    assert desktop.window.disconnect_button.isEnabled()
+    desktop.window.disconnect_button.click()
+    assert answers == ["Disconnect from Rulrr?"]
+    qtbot.waitUntil(lambda: desktop.tray.state is SyncState.NOT_CONNECTED, timeout=10_000)
+    assert desktop.window.store_label.text() == "Not connected"
+    assert desktop.window.reconnect_button.text() == "&Connect…"
+    assert not desktop.window.disconnect_button.isEnabled()
