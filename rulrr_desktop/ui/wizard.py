@@ -88,12 +88,18 @@ class FirstRunWizard(QWidget):
         connect, self.connect_layout = page("Connect your Rulrr account",
                                             "Sign in to Rulrr below and choose your store. This page moves on "
                                             "by itself once Rulrr confirms.")
+        self.demo_button: QPushButton | None = None
         if demo:
             hint = QLabel("<b>Demo:</b> sign in as <b>owner@example.com</b> with the password <b>demo</b>, "
-                          "choose Bridge Street Bakery and click Connect.")
+                          "choose Bridge Street Bakery and click Connect, or let the demo merchant do it.")
             hint.setObjectName("demoHint")
             hint.setWordWrap(True)
-            self.connect_layout.addWidget(hint)
+            self.demo_button = QPushButton("&Let the demo merchant connect")
+            self.demo_button.clicked.connect(self._demo_connect)
+            row = QHBoxLayout()
+            row.addWidget(hint, 1)
+            row.addWidget(self.demo_button)
+            self.connect_layout.addLayout(row)
         self.connect_state = QLabel()
         self.connect_state.setWordWrap(True)
         self.connect_state.setAccessibleName("Connection state")
@@ -231,6 +237,19 @@ class FirstRunWizard(QWidget):
         start = getattr(self.connect_page, "start", None)
         if callable(start):
             start()
+
+    def _demo_connect(self) -> None:
+        """Demo only: what the merchant does on the Connect page, done through the sandbox's hook."""
+        session = getattr(self.connect_page, "session", None)
+        token = getattr(session, "integration_token", "")
+        if not token:
+            self.connect_state.setText("The Connect page is still loading; try again in a moment.")
+            return
+        from rulrr_desktop.core.demo_export import finish_on_connect_page
+        from rulrr_desktop.ui.tasks import run_in_background
+        api_url = self.backend.settings().rulrr.api_url
+        run_in_background(lambda: finish_on_connect_page(api_url, token), lambda _: None,
+                          self.on_connect_failed, parent=self)
 
     def on_connected(self, connection: object) -> None:
         self.connected_store = getattr(connection, "store_name", "") or "your store"
