@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from rulrr_desktop.core.config import Settings
 from rulrr_desktop.core.errors import ConfigError
 from rulrr_desktop.core.mapping.context import MappingContext
-from rulrr_desktop.core.mapping.engine import map_records
+from rulrr_desktop.core.mapping.engine import map_records, map_rows
 from rulrr_desktop.core.mapping.errors import MissingColumns, UnrecognisedExport
 from rulrr_desktop.core.mapping.preset import Preset
 from rulrr_desktop.core.mapping.presets import AUTO, get_preset, recognise
@@ -215,14 +215,24 @@ class Pipeline:
         return [RawRecord(r.where, {back.get(k, k): v for k, v in r.fields.items()}, r.entity) for r in records]
 
     def map_batch(self, batch: Batch) -> MappedBatch:
-        records = self._renamed(batch.records)
-        if records and self.preset.store_columns and not self._export_store:
-            fields = records[0].fields
-            self._export_store = {k: fields[c].strip() for k, c in self.preset.store_columns
-                                  if fields.get(c, "").strip()}
-        result = map_records(records, self.preset, self.context())
+        rows = batch.rows
+        if rows is not None:               # a CSV batch: mapped from the parser's rows, no record objects
+            if self._renames:
+                rows = rows.renamed({v: k for k, v in self._renames.items()})
+            if len(rows) and self.preset.store_columns and not self._export_store:
+                self._remember_store(rows.record(0).fields)
+            result = map_rows(rows, self.preset, self.context())
+        else:
+            records = self._renamed(batch.records)
+            if records and self.preset.store_columns and not self._export_store:
+                self._remember_store(records[0].fields)
+            result = map_records(records, self.preset, self.context())
         return MappedBatch(result.orders, result.customers, result.skipped, result.quarantined, batch.cursor,
                            batch.rewritten)
+
+    def _remember_store(self, fields: dict[str, str]) -> None:
+        self._export_store = {k: fields[c].strip() for k, c in self.preset.store_columns
+                              if fields.get(c, "").strip()}
 
     def batches(self, cursor: dict | None, *, batch_size: int = 5000) -> Iterator[MappedBatch]:
         """What is new since `cursor`, mapped. Each batch stands alone; an order read again from an

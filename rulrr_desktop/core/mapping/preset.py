@@ -17,9 +17,13 @@ from rulrr_desktop.core.mapping.errors import RowProblem
 from rulrr_desktop.core.mapping.money import MoneyError, MoneyParser, to_minor
 from rulrr_desktop.core.mapping.result import MappingResult
 from rulrr_desktop.core.mapping.times import TimeError
-from rulrr_desktop.core.sources.base import RawRecord
+from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 
 MapFunction = Callable[[list[RawRecord], MappingContext, MappingResult], None]
+# A block mapper maps one order's rows of a CSV batch straight from their value lists (see engine.map_rows):
+# given the rows, the indices of the order's rows, the context and the result, it adds the order(s) and returns
+# True, or returns False / raises having added nothing (the group then goes through `map_group`).
+RowsMapper = Callable[[RecordRows, list[int], MappingContext, MappingResult], bool]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Preset:
     map_group: MapFunction | None = field(default=None, compare=False, repr=False)
     store_columns: tuple[tuple[str, str], ...] = ()   # (Rulrr store field, export column): what the export knows
     version: int = 1                        # bump when the mapping rules change (the ledger retries quarantine)
+    # for a file's columns (name -> index), a block mapper that gives the same result as `map_group`, or None
+    map_rows: Callable[[dict[str, int]], RowsMapper | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def group_by(self) -> str | None:

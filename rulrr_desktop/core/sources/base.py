@@ -4,6 +4,11 @@ resume after it.
 A source knows files, offsets and cursor columns; it knows nothing of Rulrr. Mapping turns raw records into
 orders. The cursor is an opaque, JSON-serialisable dict that the ledger stores in the same transaction as the
 batch it follows, so a crash never loses or repeats a batch.
+
+A record is either a dict of fields (SQL sources, tests) or, for a CSV file, the parser's own list of values
+plus the file's shared column names: building one dict per row was most of the cost of reading a big export.
+A CSV batch carries its records as `RecordRows` (value lists, start lines, shared columns); `Batch.records`
+builds RawRecords from them only when someone asks, and `RawRecord.fields` builds its dict only when asked.
 """
 
 from __future__ import annotations
@@ -12,18 +17,116 @@ from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
 
-@dataclass(frozen=True, slots=True)
 class RawRecord:
-    where: str                   # for the staff: "items-2026-06-12.csv:17" (1-based line where the record starts) or "Document:42"
-    fields: dict[str, str]       # column name -> value as text ("" for NULL/empty)
-    entity: str = "row"          # "row" for CSV; "order" / "line" / "customer" for SQL sources
+    """One record: `where` for the staff ("items-2026-06-12.csv:17", 1-based line where the record starts, or
+    "Document:42"), its `fields` (column name -> value as text, "" for NULL/empty) and its `entity` ("row" for
+    CSV; "order" / "line" / "customer" for SQL sources). A record of a CSV row keeps the parser's `values`
+    and the file's `header`; its `fields` dict is built on first use."""
+
+    __slots__ = ("where", "entity", "values", "header", "_fields")
+
+    def __init__(self, where: str, fields: dict[str, str] | None = None, entity: str = "row", *,
+                 values: list[str] | None = None, header: tuple[str, ...] = ()) -> None:
+        self.where = where
+        self.entity = entity
+        self.values = values
+        self.header = header
+        self._fields = fields if fields is not None or values is not None else {}
+
+    @property
+    def fields(self) -> dict[str, str]:
+        f = self._fields
+        if f is None:
+            f = self._fields = fields_of(self.header, self.values or [])
+        return f
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RawRecord):
+            return NotImplemented
+        return (self.where, self.fields, self.entity) == (other.where, other.fields, other.entity)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RawRecord(where={self.where!r}, fields={self.fields!r}, entity={self.entity!r})"
 
 
-@dataclass(slots=True)
+def fields_of(header: tuple[str, ...], values: list[str]) -> dict[str, str]:
+    """A row's values by column name: a short row gets "" for the missing columns; values past the header are
+    kept under "column N"; an empty value list (a record the parser refused) has no fields."""
+    if not values:
+        return {}
+    fields = dict(zip(header, values))
+    if len(values) < len(header):
+        for key in header[len(values):]:
+            fields[key] = ""
+    else:
+        for i in range(len(header), len(values)):
+            fields[f"column {i + 1}"] = values[i]
+    return fields
+
+
+class RecordRows:
+    """The records of one batch of one CSV file, as the parser made them: `values[i]` is record i's list of
+    values (padded with "" to the header's length; [] for a record the parser refused), `lines[i]` the 1-based
+    line it starts on. `columns` maps each column name to its index (shared by every batch of the file)."""
+
+    __slots__ = ("name", "header", "columns", "values", "lines")
+
+    def __init__(self, name: str, header: tuple[str, ...], values: list[list[str]], lines: list[int],
+                 columns: dict[str, int] | None = None) -> None:
+        self.name = name
+        self.header = header
+        self.columns = columns if columns is not None else {h: i for i, h in enumerate(header)}
+        self.values = values
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def where(self, i: int) -> str:
+        return f"{self.name}:{self.lines[i]}"
+
+    def record(self, i: int) -> RawRecord:
+        return RawRecord(f"{self.name}:{self.lines[i]}", None, values=self.values[i], header=self.header)
+
+    def records(self) -> list[RawRecord]:
+        name, header = self.name, self.header
+        return [RawRecord(f"{name}:{line}", None, values=values, header=header)
+                for values, line in zip(self.values, self.lines)]
+
+    def renamed(self, back: dict[str, str]) -> "RecordRows":
+        """The same rows with columns renamed (`back`: file column -> preset column)."""
+        header = tuple(back.get(h, h) for h in self.header)
+        return RecordRows(self.name, header, self.values, self.lines)
+
+
 class Batch:
-    records: list[RawRecord]
-    cursor: dict                 # resume point after this batch (JSON-serialisable)
-    rewritten: bool = False      # the source was rewritten/rotated: earlier cursors are void, history was re-read
+    """`records` (RawRecords) with the `cursor` to resume after them (JSON-serialisable) and `rewritten` (the
+    source was rewritten/rotated: earlier cursors are void, history was re-read). A CSV batch is built from
+    `rows` (RecordRows) and makes its RawRecords on first use of `records`."""
+
+    __slots__ = ("cursor", "rewritten", "rows", "_records")
+
+    def __init__(self, records: list[RawRecord] | None = None, cursor: dict | None = None,
+                 rewritten: bool = False, *, rows: RecordRows | None = None) -> None:
+        self.cursor = cursor if cursor is not None else {}
+        self.rewritten = rewritten
+        self.rows = rows
+        self._records = records if records is not None or rows is not None else []
+
+    @property
+    def records(self) -> list[RawRecord]:
+        r = self._records
+        if r is None:
+            r = self._records = self.rows.records() if self.rows is not None else []
+        return r
+
+    def __len__(self) -> int:
+        return len(self._records) if self._records is not None else len(self.rows or ())
+
+    def __repr__(self) -> str:
+        return f"Batch({len(self)} records, cursor={self.cursor!r}, rewritten={self.rewritten!r})"
 
 
 @dataclass(frozen=True, slots=True)

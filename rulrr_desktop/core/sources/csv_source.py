@@ -17,8 +17,9 @@ has not changed for `settle_seconds` (an export whose last line simply has no ne
 place during a pass (truncated, or a new head) stops that file's pass before a torn record is yielded.
 
 Cost: an incremental pass reads the head (4 KB), the anchor and the new bytes of each changed file; unchanged
-files are only stat'ed. A full read costs about 3x plain `csv.reader` iteration: most of it is building one
-dict per record and keeping a batch of them alive, which the Source protocol asks for.
+files are only stat'ed. A full read: a block whose lines are each one record of the header's width is parsed
+by `csv.reader` in one C call, and its lists are the records (a batch is `RecordRows`: value lists, start
+lines and the file's shared column names; no dict or record object per row); other blocks go row by row.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rulrr_desktop.core.sources.base import Batch, RawRecord, SourceInfo
+from rulrr_desktop.core.sources.base import Batch, RecordRows, SourceInfo
 from rulrr_desktop.core.sources.csv_format import FileFormat, detect_format
 from rulrr_desktop.core.sources.errors import SourceUnavailable
 
@@ -94,16 +95,18 @@ def _unique_headers(row: list[str]) -> tuple[str, ...]:
 class _Block:
     """The complete records of one decoded block of a file, with where each ends (text position, line)."""
 
-    __slots__ = ("start", "text", "fmt", "line0", "records", "rec_lines", "line_ends", "end_char", "end_line",
-                 "_mark")
+    __slots__ = ("start", "text", "fmt", "line0", "rows", "starts", "rec_lines", "line_ends", "end_char",
+                 "end_line", "header", "_mark")
 
     def __init__(self, start: int, text: str, fmt: FileFormat, line0: int) -> None:
         self.start = start                   # byte offset of text[0] in the file
         self.text = text
         self.fmt = fmt
         self.line0 = line0                   # physical lines before text[0]
-        self.records: list[RawRecord] = []
-        self.rec_lines: list[int] = []       # lines of the block read up to the end of record i
+        self.rows: list[list[str]] = []      # record i's values (the parser's list; [] if it refused it)
+        self.starts: list[int] | range = []  # the absolute 1-based line where record i starts
+        self.rec_lines: list[int] | range = []   # lines of the block read up to the end of record i
+        self.header: tuple[str, ...] | None = None   # for a header read: the column names
         self.line_ends: list[int] = []       # text position after each line of the block
         self.end_char = 0                    # text position after the last complete row (blank rows too)
         self.end_line = line0                # absolute physical line reached there
@@ -208,9 +211,10 @@ class CsvSource:
         yielded_state = dict(start or {})
         pending_rewrite = False
         for path in files:
-            for records, rewritten in self._file_batches(path, states, batch_size, group_by):
+            for rows, rewritten in self._file_batches(path, states, batch_size, group_by):
                 snapshot = {k: dict(v) for k, v in states.items()}
-                yield Batch(records, {"v": CURSOR_VERSION, "files": snapshot}, rewritten or pending_rewrite)
+                yield Batch(None, {"v": CURSOR_VERSION, "files": snapshot}, rewritten or pending_rewrite,
+                            rows=rows)
                 yielded_state = snapshot
                 pending_rewrite = False
             if states.get(path.name, {}).get("rewritten_pending"):
@@ -249,7 +253,7 @@ class CsvSource:
         return time.time() - mtime_ns / 1e9 >= self.settle_seconds
 
     def _file_batches(self, path: Path, states: dict[str, dict], batch_size: int,
-                      group_by: str | None) -> Iterator[tuple[list[RawRecord], bool]]:
+                      group_by: str | None) -> Iterator[tuple[RecordRows, bool]]:
         name = path.name
         old = states.get(name)
         try:
@@ -307,14 +311,17 @@ class CsvSource:
                 f.seek(0)
                 return _digest(f.read(len(head))) == head_digest
             blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line, unchanged=unchanged)
-            for records, end_byte, end_line, is_open in self._group(blocks, batch_size, group_by,
-                                                                    hold_last_run=self.hold_last_run and not settled):
+            columns = {h: i for i, h in enumerate(header)}
+            group_index = columns.get(group_by) if group_by else None
+            for values, starts, end_byte, end_line, is_open in self._group(
+                    blocks, batch_size, group_by, hold_last_run=self.hold_last_run and not settled,
+                    group_index=group_index):
                 begin = max(fmt.bom, end_byte - ANCHOR_BYTES)
                 f.seek(begin)
                 anchor = f.read(end_byte - begin)
                 states[name] = {**state, "offset": end_byte, "line": end_line, "anchor": _digest(anchor),
                                 **({"open": True} if is_open else {})}
-                yield records, rewritten and first
+                yield RecordRows(name, header, values, starts, columns), rewritten and first
                 first = False
             if first:                      # no record: keep what we learnt (format, fingerprint, header end)
                 anchor_begin = max(fmt.bom, offset - ANCHOR_BYTES)
@@ -329,8 +336,8 @@ class CsvSource:
         """(column names, byte offset after the header record, lines it took); (None, bom, 0) when the file
         has no complete header yet."""
         for block in self._blocks(f, fmt, None, "", fmt.bom, 0, size, settled, False, header_only=True):
-            if block.records:
-                return (block.records[0].fields["header"], *block.end_of(0))
+            if block.header is not None:
+                return (block.header, *block.end_of(0))
         return None, fmt.bom, 0
 
     def _blocks(self, f, fmt: FileFormat, header: tuple[str, ...] | None, name: str, pos: int, line: int,
@@ -364,7 +371,7 @@ class CsvSource:
                 if block.end_char > 0:
                     pos, line = block.byte_at(block.end_char), block.end_line
                     yield block
-                    if header_only and block.records:
+                    if header_only and block.header is not None:
                         return
                     want = self.block_bytes
                     continue
@@ -381,7 +388,10 @@ class CsvSource:
     def _parse(self, chunk: bytes, start: int, fmt: FileFormat, header: tuple[str, ...] | None, name: str,
                line0: int, *, final: bool, header_only: bool) -> _Block:
         """Parses the complete records of `chunk` (a run of whole lines; the last one may lack its newline
-        only when `final`). The hot loop of the source: one dict and one RawRecord per record."""
+        only when `final`). The hot loop of the source. A block where every line is one record of the header's
+        width (the common case) is parsed by `csv.reader` alone, in C: its lists are the records; anything
+        else (quoted line breaks, blank or ragged rows, an open quote at the end, undecodable bytes) takes the
+        row-by-row loop."""
         try:
             text = chunk.decode(fmt.encoding)
             dirty = False
@@ -394,13 +404,21 @@ class CsvSource:
         block = _Block(start, text, fmt, line0)
         lines = _split_lines(text)
         line_ends = block.line_ends = list(accumulate(map(len, lines)))
-        reader = csv.reader(lines, delimiter=fmt.delimiter)
         last_line = len(lines)
-        append_record = block.records.append
-        append_line = block.rec_lines.append
+        if header and not header_only and not dirty and last_line and self._parse_simple(block, lines, header,
+                                                                                          final):
+            return block
+        reader = csv.reader(lines, delimiter=fmt.delimiter)
+        rows = block.rows
+        append_row = rows.append
+        starts: list[int] = []
+        rec_lines: list[int] = []
+        block.starts, block.rec_lines = starts, rec_lines
+        append_start = starts.append
+        append_line = rec_lines.append
         nh = len(header) if header else 0
         prev = 0                           # lines the parser had read after the previous row
-        prefix = f"{name}:"
+        first = line0 + 1
         while True:
             try:
                 for row in reader:
@@ -411,20 +429,23 @@ class CsvSource:
                         if dirty:
                             row = self._clean(row, fmt)
                         if header_only:
-                            append_record(RawRecord(name, {"header": _unique_headers(row)}))  # type: ignore[dict-item]
+                            block.header = _unique_headers(row)
+                            append_row(row)
+                            append_start(first + prev)
                             append_line(ln)
                             prev = ln
                             break
-                        if len(row) == nh:
-                            append_record(RawRecord(prefix + str(line0 + prev + 1), dict(zip(header, row))))
-                        else:
-                            append_record(RawRecord(prefix + str(line0 + prev + 1), self._ragged(header or (), row)))
+                        if len(row) < nh:  # a short row: "" for the missing columns
+                            row.extend([""] * (nh - len(row)))
+                        append_row(row)
+                        append_start(first + prev)
                         append_line(ln)
                     prev = ln
                 break
             except csv.Error:
                 # a record the parser refuses: yield it empty (the mapping quarantines it with its line) and go on
-                append_record(RawRecord(prefix + str(line0 + prev + 1), {}))
+                append_row([])
+                append_start(first + prev)
                 append_line(reader.line_num)
                 prev = reader.line_num
         block.end_char = line_ends[prev - 1] if prev else 0
@@ -432,17 +453,27 @@ class CsvSource:
         return block
 
     @staticmethod
-    def _ragged(header: tuple[str, ...], row: list[str]) -> dict[str, str]:
-        """A row with fewer values than columns gets "" for the missing ones; extra values are kept under
-        "column N"."""
-        fields = dict(zip(header, row))
-        if len(row) < len(header):
-            for key in header[len(row):]:
-                fields[key] = ""
-        else:
-            for i in range(len(header), len(row)):
-                fields[f"column {i + 1}"] = row[i]
-        return fields
+    def _parse_simple(block: _Block, lines: list[str], header: tuple[str, ...], final: bool) -> bool:
+        """The fast path of `_parse`: True (and the block filled) when each line of `lines` is exactly one
+        record with as many values as the header and none is blank; False changes nothing."""
+        n = len(lines)
+        if not final and n > 1 and lines[-1].count('"') % 2:
+            return False                   # the last line may open a quoted line break
+        if not final and n == 1 and lines[0].count('"') % 2:
+            return False
+        try:
+            rows = list(csv.reader(lines, delimiter=block.fmt.delimiter))
+        except csv.Error:
+            return False
+        nh = len(header)
+        if len(rows) != n or set(map(len, rows)) != {nh} or [""] * nh in rows:
+            return False                   # a record over several lines, a ragged or a blank row
+        block.rows = rows
+        block.starts = range(block.line0 + 1, block.line0 + n + 1)
+        block.rec_lines = range(1, n + 1)
+        block.end_char = block.line_ends[-1]
+        block.end_line = block.line0 + n
+        return True
 
     @staticmethod
     def _clean(row: list[str], fmt: FileFormat) -> list[str]:
@@ -461,19 +492,27 @@ class CsvSource:
         return out
 
     @staticmethod
-    def _group(blocks: Iterator[_Block], batch_size: int, group_by: str | None,
-               hold_last_run: bool = False) -> Iterator[tuple[list[RawRecord], int, int, bool]]:
-        """Cuts the records of successive blocks into batches: (records, end byte, end line, open line).
-        With `group_by`, a full batch takes the rest of its last run before it is cut; with `hold_last_run`
-        (a file the POS is still writing) the run at the very end waits for the next pass, since the POS may
-        not have written all of its lines yet."""
-        batch: list[RawRecord] = []
+    def _group(blocks: Iterator[_Block], batch_size: int, group_by: str | None, hold_last_run: bool = False,
+               group_index: int | None = None) -> Iterator[tuple[list[list[str]], list[int], int, int, bool]]:
+        """Cuts the records of successive blocks into batches: (values, start lines, end byte, end line, open
+        line). With `group_by` (its column is `group_index`, None when the file lacks it: then every record has
+        the same, missing, value), a full batch takes the rest of its last run before it is cut; with
+        `hold_last_run` (a file the POS is still writing) the run at the very end waits for the next pass, since
+        the POS may not have written all of its lines yet."""
+        gi = group_index
+
+        def value(row: list[str]) -> str | None:
+            return row[gi] if gi is not None and row else None
+
+        batch: list[list[str]] = []
+        starts: list[int] = []
         block = None
         spans: list[_Block] = []                   # the blocks the records of `batch` come from
         last: tuple[_Block, int] | None = None     # the batch's last record: (its block, its index there)
         cut_at = -1
         for block in blocks:
-            recs = block.records
+            recs = block.rows
+            lines = block.starts
             n = len(recs)
             if n:
                 spans.append(block)
@@ -481,45 +520,51 @@ class CsvSource:
             while i < n:
                 if len(batch) < batch_size:
                     take = min(batch_size - len(batch), n - i)
-                    batch.extend(recs[i:i + take])
+                    if i == 0 and take == n:
+                        batch.extend(recs)
+                        starts.extend(lines)
+                    else:
+                        batch.extend(recs[i:i + take])
+                        starts.extend(lines[i:i + take])
                     i += take
                     last = (block, i - 1)
                     if len(batch) < batch_size:
                         break
                     if group_by is None:
                         cut_at, cut_line = block.end_of(i - 1)
-                        yield batch, cut_at, cut_line, False
-                        batch, spans = [], [block] if i < n else []
+                        yield batch, starts, cut_at, cut_line, False
+                        batch, starts, spans = [], [], [block] if i < n else []
                         continue
-                value = batch[-1].fields.get(group_by)
+                run_value = value(batch[-1])
                 run_from = i
-                while i < n and recs[i].fields.get(group_by) == value:
+                while i < n and value(recs[i]) == run_value:
                     batch.append(recs[i])
+                    starts.append(lines[i])
                     i += 1
                 if i > run_from:
                     last = (block, i - 1)
                 if i < n:                  # the run ended in this block (maybe at its first record)
                     cut_at, cut_line = last[0].end_of(last[1])
-                    yield batch, cut_at, cut_line, False
-                    batch, spans = [], [block]
+                    yield batch, starts, cut_at, cut_line, False
+                    batch, starts, spans = [], [], [block]
         if block is None:
             return
         if hold_last_run and group_by and batch:
-            value = batch[-1].fields.get(group_by)
+            run_value = value(batch[-1])
             run = 1
-            while run < len(batch) and batch[-run - 1].fields.get(group_by) == value:
+            while run < len(batch) and value(batch[-run - 1]) == run_value:
                 run += 1
             if run < len(batch):           # yield up to the record before the run; the run waits
                 skip = run
                 for span in reversed(spans):
-                    if skip < len(span.records):
-                        end_byte, end_line = span.end_of(len(span.records) - 1 - skip)
-                        yield batch[:-run], end_byte, end_line, False
+                    if skip < len(span.rows):
+                        end_byte, end_line = span.end_of(len(span.rows) - 1 - skip)
+                        yield batch[:-run], starts[:-run], end_byte, end_line, False
                         break
-                    skip -= len(span.records)
+                    skip -= len(span.rows)
             return
         # the last batch ends where the last block ends (blank lines after the last record included)
         end_byte = block.byte_at(block.end_char)
         if batch or end_byte > cut_at:
             is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
-            yield batch, end_byte, block.end_line, is_open
+            yield batch, starts, end_byte, block.end_line, is_open

@@ -1,0 +1,95 @@
+"""The block path (`map_rows` over a CSV batch's value lists) gives exactly what the record path
+(`map_records` over RawRecords) gives, quirks included: refunds, repeated lines, a bad amount, a bad date, an
+empty order id, a ragged and an unparseable row, a missing store currency, a header without optional columns."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from mapping_helpers import POS
+from rulrr_desktop.core.mapping.context import MappingContext
+from rulrr_desktop.core.mapping.engine import map_records, map_rows
+from rulrr_desktop.core.mapping.square import ITEM_SALES
+from rulrr_desktop.core.mapping.times import resolve_zone
+from rulrr_desktop.core.sources.csv_source import CsvSource
+
+
+def _both(path: Path, currency: str = "USD", batch_size: int = 5000):
+    """(block result, record result) per batch of `path`, each path with its own fresh context."""
+    fast_ctx = MappingContext(currency=currency, country="US", zone=resolve_zone("America/New_York"))
+    slow_ctx = MappingContext(currency=currency, country="US", zone=resolve_zone("America/New_York"))
+    out = []
+    for batch in CsvSource(path, settle_seconds=0).batches(None, batch_size=batch_size, group_by="Transaction ID"):
+        assert batch.rows is not None
+        fast = map_rows(batch.rows, ITEM_SALES, fast_ctx)
+        slow = map_records(batch.records, ITEM_SALES, slow_ctx)
+        out.append((fast, slow))
+    return out
+
+
+def _same(fast, slow) -> None:
+    assert [o.to_api() for o in fast.orders] == [o.to_api() for o in slow.orders]
+    assert [o.where for o in fast.orders] == [o.where for o in slow.orders]
+    assert fast.customers == slow.customers
+    assert fast.quarantined == slow.quarantined
+    assert fast.skipped == slow.skipped
+
+
+@pytest.mark.parametrize("name", ["items-2026-06-12-2026-06-17.csv", "items-2026-06-17-2026-06-21.csv"])
+@pytest.mark.parametrize("batch_size", [1, 5000])
+def test_fixture_exports_map_the_same_both_ways(name, batch_size):
+    pairs = _both(POS / "square-item-sales" / name, batch_size=batch_size)
+    assert sum(len(f.orders) for f, _ in pairs) > 0
+    for fast, slow in pairs:
+        _same(fast, slow)
+
+
+def _quirky(path: Path, header: list[str]) -> None:
+    base = dict.fromkeys(header, "")
+    rows = []
+    def row(**kw):
+        r = dict(base, Date="2026-03-08", Time="01:30:00", **{"Time Zone": "Eastern Time (US & Canada)"})
+        r.update({k.replace("_", " "): v for k, v in kw.items()})
+        rows.append([r[h] for h in header])
+    for n in range(3):                        # the same lines again and again (the item cache's hits)
+        row(Item="Latte", Qty="1.0", Net_Sales="$4.50", Tax="$0.40", Transaction_ID=f"T{n}", Event_Type="Payment",
+            Customer_ID="C1", Customer_Name="Ann Okafor")
+        row(Item="Latte", Qty="1.0", Net_Sales="$4.50", Tax="$0.40", Transaction_ID=f"T{n}", Event_Type="Payment")
+    row(Item="Latte", Qty="1.0", Net_Sales="-$4.50", Tax="-$0.40", Transaction_ID="T1", Event_Type="Refund",
+        Time="03:30:00")                      # a refund under an earlier sale's id, on a DST night
+    row(Item="Tea", Qty="2.0", Net_Sales="$5.00", Tax="bad", Transaction_ID="T5")          # a bad tax
+    row(Item="Tea", Qty="2.0", Net_Sales="$5.00", Tax="$0.10", Transaction_ID="T6", Date="2026-13-40")   # bad date
+    row(Item="Tea", Qty="x", Net_Sales="$5.00", Transaction_ID="T7")                       # a bad quantity
+    row(Item="Tea", Qty="1", Net_Sales="$2.50", Transaction_ID="")                         # no order
+    row(Item="Tea", Qty="1", Net_Sales="$2.50", Transaction_ID="'T8 ")                     # apostrophe, space
+    row(Item="Latte", Qty="1.0", Net_Sales="$4.50", Tax="$0.40", Transaction_ID="T0")      # T0 again, apart
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+        f.write("2026-03-09,10:00:00\n")       # a ragged row (its order id is empty)
+        f.write('2026-03-09,10:00:00,"x"y,\n')  # a row the parser may refuse or read oddly
+
+
+FULL = ["Date", "Time", "Time Zone", "Category", "Item", "Qty", "Price Point Name", "SKU", "Net Sales", "Tax",
+        "Transaction ID", "Event Type", "Customer ID", "Customer Name", "Location"]
+
+
+@pytest.mark.parametrize("header", [FULL, [h for h in FULL if h not in ("SKU", "Event Type", "Time Zone")]],
+                         ids=["all-columns", "no-optional-columns"])
+@pytest.mark.parametrize("currency", ["USD", ""])
+def test_quirky_rows_map_the_same_both_ways(tmp_path, header, currency):
+    path = tmp_path / "items.csv"
+    _quirky(path, header)
+    pairs = _both(path, currency=currency)
+    assert pairs
+    for fast, slow in pairs:
+        _same(fast, slow)
+    fast = pairs[0][0]
+    assert fast.quarantined                    # the bad rows are there, and said where
+    if currency:
+        assert {"T0", "T1", "T2", "T8"} <= {o.order_id.split("-R")[0] for o in fast.orders}
+        assert any(o.type == "refund" for o in fast.orders) == ("Event Type" in header)
