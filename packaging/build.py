@@ -52,6 +52,10 @@ def source_date_epoch() -> int:
 def freeze(dist: Path, work: Path, partner: Path | None, locales: str | None) -> Path:
     """Runs PyInstaller on the spec; returns the onedir bundle."""
     env = dict(os.environ)
+    # Reproducible: PyInstaller orders some archives by set iteration (hash seed) and stamps Windows
+    # executables with the build time unless SOURCE_DATE_EPOCH says otherwise.
+    env.setdefault("PYTHONHASHSEED", "0")
+    env.setdefault("SOURCE_DATE_EPOCH", str(source_date_epoch()))
     if partner is not None:
         env["RULRR_BUILD_PARTNER"] = str(partner.resolve())
     if locales:

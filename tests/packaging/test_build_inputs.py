@@ -3,6 +3,8 @@ the app imports are never trimmed, and the locale/plugin trimming keeps what the
 
 from __future__ import annotations
 
+import os
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,22 @@ def test_trimming_drops_embedded_platforms_but_keeps_desktop_ones():
     kept = {b[0].rsplit("/", 1)[1] for b in trim.trim_binaries(binaries)}
     assert kept == {"libqxcb.so", "libqwayland.so", "libqoffscreen.so", "qwindows.dll", "libqsvg.so",
                     "libQt6WebEngineCore.so.6"}
+
+
+def test_the_tarball_is_the_same_bytes_whatever_the_files_times_and_owners(tmp_path):
+    build = load_packaging_module("build")
+    bundle = tmp_path / "bundle"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "rulrr-desktop").write_text("#!/bin/sh\n", encoding="utf-8")
+    (bundle / "rulrr-desktop").chmod(0o700)
+    (bundle / "_internal" / "data.txt").write_text("x" * 1000, encoding="utf-8")
+    first = build.make_tarball(bundle, tmp_path / "a.tar.gz", "rulrr-desktop-1.0", 1_700_000_000).read_bytes()
+    os.utime(bundle / "_internal" / "data.txt", (1, 1))
+    (bundle / "_internal" / "data.txt").chmod(0o600)
+    second = build.make_tarball(bundle, tmp_path / "b.tar.gz", "rulrr-desktop-1.0", 1_700_000_000).read_bytes()
+    assert first == second
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    assert members["rulrr-desktop-1.0/rulrr-desktop"].mode == 0o755      # still executable, for everyone
+    assert members["rulrr-desktop-1.0/_internal/data.txt"].mode == 0o644
+    assert {m.mtime for m in members.values()} == {1_700_000_000}
