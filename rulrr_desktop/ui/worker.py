@@ -72,6 +72,7 @@ class SyncWorker(QObject):
         self._activity: deque[tuple[datetime, str]] = deque(maxlen=50)
         self._last_progress_emit = 0.0
         self._thread: QThread | None = None
+        self.native_id: int | None = None
         self._last_status = SyncStatus()
 
     # --- life cycle (UI thread) ---------------------------------------------------------------------------
@@ -207,6 +208,7 @@ class SyncWorker(QObject):
         self._emit(self._last_status.with_changes(syncing=True, progress=rt["progress"]))
 
     def _loop(self) -> None:
+        self.native_id = threading.get_native_id()     # for diagnostics and the responsiveness test
         try:
             with self._cond:
                 if self._first_pass_delay_s and not self._due_at:

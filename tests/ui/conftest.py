@@ -19,9 +19,20 @@ from rulrr_desktop.ui.backend import PreviewResult, PreviewRow
 @pytest.fixture(autouse=True)
 def destroy_windows_after_test(qapp):
     """Every top-level window of a test is deleted at its end, while Qt is fully alive: leaving them to the
-    interpreter's exit deletes Qt objects in random order (a web engine page after its profile) and crashes."""
-    yield
+    interpreter's exit deletes Qt objects in random order (a web engine page after its profile) and crashes.
+    The process-wide settings of ui.runtime (GC thresholds, frozen heap, GIL switch interval) are put back, so
+    the tests of other areas that run after these in the same process see a default interpreter."""
     import gc
+    import sys
+    thresholds, switch, enabled = gc.get_threshold(), sys.getswitchinterval(), gc.isenabled()
+    yield
+    from rulrr_desktop.ui import runtime
+    gc.set_threshold(*thresholds)
+    sys.setswitchinterval(switch)
+    gc.unfreeze()
+    if enabled:
+        gc.enable()
+    runtime._tuned = False
     from PySide6.QtCore import QCoreApplication, QEvent
     qapp.processEvents()          # signals still queued (a stopped worker's last status) reach live objects
     for widget in qapp.topLevelWidgets():
