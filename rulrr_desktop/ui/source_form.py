@@ -174,6 +174,7 @@ class SourceForm(QWidget):
             notes.append("No orders found yet. If the export is empty, that is fine: new sales are sent as "
                          "they appear.")
         self.problems.setText(" ".join(notes))
+        self.problems.setMinimumHeight(self.problems.heightForWidth(max(200, self.width() - 24)))
         self.previewReady.emit(result)
 
     def ready(self) -> bool:

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 PAGES = ("welcome", "connect", "source", "store", "done")
 
 
+def fit_height(label: QLabel, width: int) -> None:
+    """A QStackedWidget ignores height-for-width: give a wrapped label the height its text needs."""
+    label.setMinimumHeight(label.heightForWidth(max(200, width)))
+
+
 def page(title: str, intro: str) -> tuple[QWidget, QVBoxLayout]:
     widget = QWidget()
     layout = QVBoxLayout(widget)
@@ -177,6 +182,7 @@ class FirstRunWizard(QWidget):
             self.done_text.setText(f"{store} is connected. Rulrr Desktop now sends your orders in the "
                                    "background and lives in the tray (next to the clock). Click its icon "
                                    "any time to see how sending is going.")
+            fit_height(self.done_text, self.stack.width() - 48)
         self.step_label.setText(f"Step {index + 1} of {len(PAGES)}")
         self.back_button.setVisible(0 < index < len(PAGES) - 1)
         self.next_button.setText({"welcome": "&Start", "done": "&Finish"}.get(name, "&Next"))

@@ -55,7 +55,8 @@ def screens_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def grab(screens_dir: Path, qtbot):
     def save(widget, name: str) -> Path:
-        qtbot.waitUntil(lambda: widget.isVisible() or True)
+        from PySide6.QtWidgets import QApplication
+        QApplication.processEvents()      # pending layout requests, as the event loop would run them
         widget.repaint()
         path = screens_dir / f"{name}.png"
         assert widget.grab().save(str(path)), path
