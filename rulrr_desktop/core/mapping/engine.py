@@ -115,13 +115,8 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
         group.append(i)
         last_value = value
     fn = preset.map_group
-    for group in groups:
-        try:
-            if fast(rows, group, ctx, out):
-                continue
-        except Exception:              # noqa: BLE001 - declined: the record path decides (and words it)
-            pass
-        _map_group(fn, [rows.record(i) for i in group], preset, ctx, out)
+    record = rows.record
+    fast(rows, groups, ctx, out, lambda group: _map_group(fn, [record(i) for i in group], preset, ctx, out))
     return out
 
 

@@ -20,10 +20,11 @@ from rulrr_desktop.core.mapping.times import TimeError
 from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 
 MapFunction = Callable[[list[RawRecord], MappingContext, MappingResult], None]
-# A block mapper maps one order's rows of a CSV batch straight from their value lists (see engine.map_rows):
-# given the rows, the indices of the order's rows, the context and the result, it adds the order(s) and returns
-# True, or returns False / raises having added nothing (the group then goes through `map_group`).
-RowsMapper = Callable[[RecordRows, list[int], MappingContext, MappingResult], bool]
+# A block mapper maps the order groups of one CSV batch straight from their value lists (see engine.map_rows):
+# given the rows, the groups (indices of each order's rows, in order), the context, the result and `slow` (maps
+# one group through `map_group`), it adds each group's orders in turn, or hands the group to `slow`.
+RowsMapper = Callable[[RecordRows, list[list[int]], MappingContext, MappingResult,
+                       Callable[[list[int]], None]], None]
 
 
 @dataclass(frozen=True)
