@@ -244,8 +244,10 @@ class MainWindow(QMainWindow):
         # in the window, the error banner and the problems list say the rest: the line under the headline
         # only says how sending is going
         plain = f"Last sync {ago(status.last_sync, now)} · {status.delivered_today:,} orders today"
-        self._put(self.summary, "setText",
-                  plain if text.state in (SyncState.ERROR, SyncState.ATTENTION) else text.summary)
+        if text.state is SyncState.NOT_CONNECTED:
+            plain = "Click Connect… below to link your store to Rulrr; then your orders are sent by themselves."
+        self._put(self.summary, "setText", plain if text.state in (
+            SyncState.ERROR, SyncState.ATTENTION, SyncState.NOT_CONNECTED) else text.summary)
         connected = text.state is not SyncState.NOT_CONNECTED
         self._put(self.sync_button, "setEnabled", connected and not status.syncing and not status.paused_by_user)
         self._put(self.pause_button, "setEnabled", connected)
