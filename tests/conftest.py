@@ -180,3 +180,23 @@ def partner_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: Sandb
         encoding="utf-8")
     monkeypatch.setenv("RULRR_PARTNER_FILE", str(path))
     return path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._rulrr_exitstatus = int(exitstatus)  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without interpreter teardown once Qt was loaded.
+
+    Every test closes and deletes its own windows, pages and profiles while Qt is alive (tests check that the
+    app quits cleanly in a real subprocess). What remains at interpreter exit are module-level Qt singletons
+    whose destruction order under Python's final garbage collection is undefined: a full run once aborted there
+    ("shared QObject was deleted directly") after every test had passed. The results are final by now, so exit
+    with them rather than gamble on that order.
+    """
+    if "PySide6.QtCore" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(getattr(config, "_rulrr_exitstatus", 0))
