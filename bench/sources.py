@@ -106,11 +106,16 @@ def full_pass(path: Path, cursor_out: Path) -> dict:
 
 
 def reader_pass(path: Path) -> dict:
-    """Runs in the child: the configured reader alone (no mapping), for the breakdown."""
+    """Runs in the child: the configured reader alone (no mapping), called as Pipeline calls it, for the
+    breakdown."""
+    from rulrr_desktop.core.mapping.presets import get_preset
     from rulrr_desktop.core.pipeline import open_configured_source
+    preset = get_preset("square-item-sales")
     c0 = time.process_time()
     rows = 0
-    for batch in open_configured_source(_settings(path)).batches(None, group_by="Transaction ID"):
+    source = open_configured_source(_settings(path))
+    extra = {"pick": preset.pick} if getattr(source, "picks_columns", False) else {}   # as Pipeline asks
+    for batch in source.batches(None, group_by=preset.group_by, **extra):
         rows += len(batch)          # the records as the source made them (a CSV batch builds RawRecords only on use)
     return {"cpu_seconds": time.process_time() - c0, "rows": rows}
 

@@ -263,7 +263,11 @@ class Pipeline:
         if group_by and self._renames:
             group_by = self._renames.get(group_by, group_by)
         self.context()
-        batches = self.source.batches(cursor, batch_size=batch_size, group_by=group_by)
+        extra = {}
+        if preset.pick and getattr(self.source, "picks_columns", False):
+            # the reader picks out what the preset's block mapper reads (file column names)
+            extra["pick"] = tuple(self._renames.get(c, c) for c in preset.pick)
+        batches = self.source.batches(cursor, batch_size=batch_size, group_by=group_by, **extra)
         try:
             while True:
                 with gc_paused():          # reading and mapping a batch makes no cycles (see gc_paused)

@@ -17,13 +17,15 @@ from rulrr_desktop.core.mapping.times import resolve_zone
 from rulrr_desktop.core.sources.csv_source import CsvSource
 
 
-def _both(path: Path, currency: str = "USD", batch_size: int = 5000):
+def _both(path: Path, currency: str = "USD", batch_size: int = 5000, pick: bool = True):
     """(block result, record result) per batch of `path`, each path with its own fresh context."""
     fast_ctx = MappingContext(currency=currency, country="US", zone=resolve_zone("America/New_York"))
     slow_ctx = MappingContext(currency=currency, country="US", zone=resolve_zone("America/New_York"))
     out = []
-    for batch in CsvSource(path, settle_seconds=0).batches(None, batch_size=batch_size, group_by="Transaction ID"):
-        assert batch.rows is not None
+    source = CsvSource(path, settle_seconds=0)
+    extra = {"pick": ITEM_SALES.pick} if pick else {}
+    for batch in source.batches(None, batch_size=batch_size, group_by="Transaction ID", **extra):
+        assert batch.rows is not None and (batch.rows.picked is not None) == (pick and len(batch.rows.header) > 13)
         fast = map_rows(batch.rows, ITEM_SALES, fast_ctx)
         slow = map_records(batch.records, ITEM_SALES, slow_ctx)
         out.append((fast, slow))
@@ -40,8 +42,9 @@ def _same(fast, slow) -> None:
 
 @pytest.mark.parametrize("name", ["items-2026-06-12-2026-06-17.csv", "items-2026-06-17-2026-06-21.csv"])
 @pytest.mark.parametrize("batch_size", [1, 5000])
-def test_fixture_exports_map_the_same_both_ways(name, batch_size):
-    pairs = _both(POS / "square-item-sales" / name, batch_size=batch_size)
+@pytest.mark.parametrize("pick", [True, False], ids=["picked-by-the-reader", "picked-by-the-engine"])
+def test_fixture_exports_map_the_same_both_ways(name, batch_size, pick):
+    pairs = _both(POS / "square-item-sales" / name, batch_size=batch_size, pick=pick)
     assert sum(len(f.orders) for f, _ in pairs) > 0
     for fast, slow in pairs:
         _same(fast, slow)

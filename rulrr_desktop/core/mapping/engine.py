@@ -8,6 +8,8 @@ the batch's dedupe (first seen wins).
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.errors import RowProblem
 from rulrr_desktop.core.mapping.preset import Preset, clean_id
@@ -79,22 +81,28 @@ def _map_group(fn, group: list[RawRecord], preset: Preset, ctx: MappingContext, 
 def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
              result: MappingResult | None = None) -> MappingResult:
     """Maps the rows of one CSV batch: the same result as `map_records(rows.records(), ...)`, without a
-    RawRecord or a dict per row when the preset has a block mapper (`Preset.map_rows`) for these columns.
-    Rows are grouped by order id the way `map_records` groups records; a group the block mapper declines
-    (anything unusual: a bad amount, a new menu line, a missing currency) goes through `map_group`."""
-    fast = preset.map_rows(rows.columns) if preset.map_rows is not None and preset.grain == "line item" else None
-    oi = rows.columns.get(preset.order_id)
-    if fast is None or oi is None or preset.map_group is None:
+    RawRecord or a dict per row when the preset has a block mapper (`Preset.map_rows`) and the file has its
+    `pick` columns. Rows are grouped by order id the way `map_records` groups records; a group the block
+    mapper declines (anything unusual: a bad amount, a new menu line, a missing currency) goes through
+    `map_group`."""
+    pick = preset.pick
+    fast = preset.map_rows
+    if (fast is None or preset.grain != "line item" or preset.map_group is None or preset.order_id not in pick
+            or not all(c in rows.columns for c in pick)):
         return map_records(rows.records(), preset, ctx, result)
+    picked = rows.picked if rows.pick == pick else None
+    if picked is None:                 # the reader did not pick them: take them from the rows here
+        getter = itemgetter(*(rows.columns[c] for c in pick))
+        picked = [getter(v) if v else None for v in rows.values]
     out = result if result is not None else MappingResult()
     column = preset.order_id
-    values = rows.values
+    oi = pick.index(column)
     by_key: dict[str, list[int]] = {}
     groups: list[list[int]] = []
     group: list[int] | None = None
     last_value: str | None = None
-    for i, row in enumerate(values):
-        value = row[oi] if row else None
+    for i, row in enumerate(picked):
+        value = row[oi] if row is not None else None
         # the next line of the same order (adjacent rows); as in map_records, after a quarantined row a row
         # that has no value either joins the last group
         if value == last_value and group is not None:
@@ -116,7 +124,8 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
         last_value = value
     fn = preset.map_group
     record = rows.record
-    fast(rows, groups, ctx, out, lambda group: _map_group(fn, [record(i) for i in group], preset, ctx, out))
+    fast(rows, picked, groups, ctx, out,
+         lambda group: _map_group(fn, [record(i) for i in group], preset, ctx, out))
     return out
 
 

@@ -20,10 +20,11 @@ from rulrr_desktop.core.mapping.times import TimeError
 from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 
 MapFunction = Callable[[list[RawRecord], MappingContext, MappingResult], None]
-# A block mapper maps the order groups of one CSV batch straight from their value lists (see engine.map_rows):
-# given the rows, the groups (indices of each order's rows, in order), the context, the result and `slow` (maps
-# one group through `map_group`), it adds each group's orders in turn, or hands the group to `slow`.
-RowsMapper = Callable[[RecordRows, list[list[int]], MappingContext, MappingResult,
+# A block mapper maps the order groups of one CSV batch straight from the picked values of its rows (see
+# engine.map_rows): given the rows, their values of the preset's `pick` columns (`picked[i]`, None for a row the
+# parser refused), the groups (indices of each order's rows, in order), the context, the result and `slow`
+# (maps one group through `map_group`), it adds each group's orders in turn, or hands the group to `slow`.
+RowsMapper = Callable[[RecordRows, list, list[list[int]], MappingContext, MappingResult,
                        Callable[[list[int]], None]], None]
 
 
@@ -40,8 +41,10 @@ class Preset:
     map_group: MapFunction | None = field(default=None, compare=False, repr=False)
     store_columns: tuple[tuple[str, str], ...] = ()   # (Rulrr store field, export column): what the export knows
     version: int = 1                        # bump when the mapping rules change (the ledger retries quarantine)
-    # for a file's columns (name -> index), a block mapper that gives the same result as `map_group`, or None
-    map_rows: Callable[[dict[str, int]], RowsMapper | None] | None = field(default=None, compare=False, repr=False)
+    # a block mapper that gives the same result as `map_group` from the values of the `pick` columns (the order
+    # id among them), for a CSV file that has them all
+    map_rows: RowsMapper | None = field(default=None, compare=False, repr=False)
+    pick: tuple[str, ...] = ()
 
     @property
     def group_by(self) -> str | None:

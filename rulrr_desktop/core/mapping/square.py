@@ -15,7 +15,7 @@ from rulrr_desktop.core.mapping.contacts import clean_email, phone_e164, split_n
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.errors import RowProblem
 from rulrr_desktop.core.mapping.money import MoneyError
-from rulrr_desktop.core.mapping.preset import (Preset, RowsMapper, amount, clean_id, is_skipped_state, quantity,
+from rulrr_desktop.core.mapping.preset import (Preset, amount, clean_id, is_skipped_state, quantity,
                                                refund_suffix)
 from rulrr_desktop.core.mapping.result import MappingResult
 from rulrr_desktop.core.mapping.times import TimeError
@@ -129,105 +129,98 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
                             tuple(items), row.where))
 
 
-_ITEM_SALES_COLUMNS = ("Transaction ID", "Item", "Price Point Name", "Qty", "Net Sales", "SKU", "Tax", "Event Type",
-                       "Date", "Time", "Time Zone", "Customer ID", "Customer Name")
+# what the Item Sales block mapper reads, in this order (the reader picks them out of each row)
+ITEM_SALES_PICK = ("Transaction ID", "Item", "Price Point Name", "Qty", "Net Sales", "SKU", "Tax", "Event Type",
+                   "Date", "Time", "Time Zone", "Customer ID", "Customer Name")
 
 
-def item_sales_rows(columns: dict[str, int]) -> RowsMapper | None:
-    """The block mapper of Item Sales for a file with these columns (None when one it reads is missing: the
-    record path then reads those as absent). Same result as `map_item_sales`, group by group, in order; a group
-    goes to `slow` (the record path) whenever that path would do more than read caches (a menu line not seen
-    yet, no store currency) or when anything is raised (a bad amount or date): nothing of it was added."""
-    try:
-        (i_tid, i_item, i_point, i_qty, i_net, i_sku, i_tax, i_ev, i_date, i_time, i_zone, i_cid,
-         i_cname) = (columns[c] for c in _ITEM_SALES_COLUMNS)
-    except KeyError:
-        return None
+def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx: MappingContext,
+                    out: MappingResult, slow: Callable[[list[int]], None]) -> None:
+    """The block mapper of Item Sales (see preset.RowsMapper): the same result as `map_item_sales`, group by
+    group, in order; a group goes to `slow` (the record path) whenever that path would do more than read caches
+    (a menu line not seen yet, no store currency) or when anything is raised (a bad amount or date): nothing
+    of it was added."""
+    i_tid, i_item, i_point, i_qty, i_net, i_sku, i_tax, i_ev, i_date, i_time, i_zone, i_cid, i_cname = range(13)
     item_key = itemgetter(i_item, i_point, i_qty, i_net, i_sku)
     moment_key = itemgetter(i_date, i_time, i_zone)
-
-    def map_rows(rows: RecordRows, groups: list[list[int]], ctx: MappingContext, out: MappingResult,
-                 slow: Callable[[list[int]], None]) -> None:
-        currency = ctx.currency
-        if not currency:
-            for group in groups:
-                slow(group)
-            return
-        values = rows.values
-        where = rows.where
-        money = ctx.money(currency)
-        items = ctx.memo("square-items")
-        customers = ctx.memo("square-customers")
-        utc_parts = ctx.dates.utc_parts
-        add_order = out.add_order
+    currency = ctx.currency
+    if not currency:
         for group in groups:
-            try:
-                sale: list[OrderItem] = []
-                sale_total = 0
-                sale_at = -1
-                refunds: dict[tuple[str, str, str], list] | None = None
-                for i in group:
-                    row = values[i]
-                    cached = items.get(item_key(row))
-                    if cached is None:
-                        break
-                    tax_text = row[i_tax]
-                    tax = money(tax_text) if tax_text else 0
-                    item, net = cached
-                    ev = row[i_ev]
-                    if ev and ev != "Payment" and ev.strip().lower() == "refund":
-                        key = moment_key(row)
-                        if refunds is None:
-                            refunds = {}
-                        entry = refunds.get(key)
-                        if entry is None:
-                            entry = refunds[key] = [i, [], 0]
-                        entry[1].append(item)
-                        entry[2] += net + tax
-                    else:
-                        if sale_at < 0:
-                            sale_at = i
-                        sale.append(item)
-                        sale_total += net + tax
-                else:
-                    first = values[group[0]]
-                    cid, name = first[i_cid], first[i_cname]
-                    if not cid and not name:
-                        customer = None
-                    else:
-                        known = customers.get((cid, name))
-                        if known is None:
-                            known = customers[(cid, name)] = (
-                                _customer({"Customer ID": cid, "Customer Name": name}) or False)
-                        customer = known or None
-                    tid = clean_id(first[i_tid])
-                    if sale_at >= 0:
-                        row = values[sale_at]
-                        order = Order(tid, utc_parts(row[i_date], row[i_time], row[i_zone]), sale_total,
-                                      currency, "sale", customer, tuple(sale), where(sale_at))
-                        if refunds is None:
-                            add_order(order)
-                            continue
-                        orders = [order]
-                    elif refunds is None:
-                        continue
-                    else:
-                        orders = []
-                    for at, refund_items, total in refunds.values():
-                        row = values[at]
-                        moment = utc_parts(row[i_date], row[i_time], row[i_zone])
-                        orders.append(Order(tid + refund_suffix(moment), moment, -abs(total), currency, "refund",
-                                            customer, tuple(OrderItem(i.name, i.quantity.lstrip("-"),
-                                                                      -abs(i.price), i.sku)
-                                                            for i in refund_items), where(at)))
-                    for order in orders:
-                        add_order(order)
-                    continue
-            except Exception:          # noqa: BLE001 - declined: the record path decides (and words it)
-                pass
             slow(group)
-
-    return map_rows
+        return
+    values = picked
+    where = rows.where
+    money = ctx.money(currency)
+    items = ctx.memo("square-items")
+    customers = ctx.memo("square-customers")
+    utc_parts = ctx.dates.utc_parts
+    add_order = out.add_order
+    for group in groups:
+        try:
+            sale: list[OrderItem] = []
+            sale_total = 0
+            sale_at = -1
+            refunds: dict[tuple[str, str, str], list] | None = None
+            for i in group:
+                row = values[i]
+                cached = items.get(item_key(row))
+                if cached is None:
+                    break
+                tax_text = row[i_tax]
+                tax = money(tax_text) if tax_text else 0
+                item, net = cached
+                ev = row[i_ev]
+                if ev and ev != "Payment" and ev.strip().lower() == "refund":
+                    key = moment_key(row)
+                    if refunds is None:
+                        refunds = {}
+                    entry = refunds.get(key)
+                    if entry is None:
+                        entry = refunds[key] = [i, [], 0]
+                    entry[1].append(item)
+                    entry[2] += net + tax
+                else:
+                    if sale_at < 0:
+                        sale_at = i
+                    sale.append(item)
+                    sale_total += net + tax
+            else:
+                first = values[group[0]]
+                cid, name = first[i_cid], first[i_cname]
+                if not cid and not name:
+                    customer = None
+                else:
+                    known = customers.get((cid, name))
+                    if known is None:
+                        known = customers[(cid, name)] = (
+                            _customer({"Customer ID": cid, "Customer Name": name}) or False)
+                    customer = known or None
+                tid = clean_id(first[i_tid])
+                if sale_at >= 0:
+                    row = values[sale_at]
+                    order = Order(tid, utc_parts(row[i_date], row[i_time], row[i_zone]), sale_total,
+                                  currency, "sale", customer, tuple(sale), where(sale_at))
+                    if refunds is None:
+                        add_order(order)
+                        continue
+                    orders = [order]
+                elif refunds is None:
+                    continue
+                else:
+                    orders = []
+                for at, refund_items, total in refunds.values():
+                    row = values[at]
+                    moment = utc_parts(row[i_date], row[i_time], row[i_zone])
+                    orders.append(Order(tid + refund_suffix(moment), moment, -abs(total), currency, "refund",
+                                        customer, tuple(OrderItem(i.name, i.quantity.lstrip("-"),
+                                                                  -abs(i.price), i.sku)
+                                                        for i in refund_items), where(at)))
+                for order in orders:
+                    add_order(order)
+                continue
+        except Exception:          # noqa: BLE001 - declined: the record path decides (and words it)
+            pass
+        slow(group)
 
 
 def map_transaction(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
@@ -279,7 +272,8 @@ ITEM_SALES = Preset(
     order_id="Transaction ID", date_columns=("Date",),
     notes="one row per line item, grouped by Transaction ID; total = Σ(Net Sales + Tax); Event Type Refund → "
           "refund order <id>-R<UTC time>; currency from [store]; the 33- and 35-column headers both work",
-    map_group=map_item_sales, store_columns=(("storeName", "Location"),), map_rows=item_sales_rows)
+    map_group=map_item_sales, store_columns=(("storeName", "Location"),), map_rows=item_sales_rows,
+    pick=ITEM_SALES_PICK)
 
 TRANSACTIONS = Preset(
     key="square-transactions", title="Square — Transactions", grain="payment",

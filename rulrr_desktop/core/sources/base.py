@@ -13,6 +13,7 @@ builds RawRecords from them only when someone asks, and `RawRecord.fields` build
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
@@ -69,26 +70,52 @@ def fields_of(header: tuple[str, ...], values: list[str]) -> dict[str, str]:
 class RecordRows:
     """The records of one batch of one CSV file, as the parser made them: `values[i]` is record i's list of
     values (padded with "" to the header's length; [] for a record the parser refused), `lines[i]` the 1-based
-    line it starts on. `columns` maps each column name to its index (shared by every batch of the file)."""
+    line it starts on. `columns` maps each column name to its index (shared by every batch of the file).
 
-    __slots__ = ("name", "header", "columns", "values", "lines")
+    When the reader was asked to `pick` columns, `picked[i]` holds record i's values of those columns (in the
+    order of `pick`; None for a record the parser refused), and the whole record may be kept as its text,
+    parsed on first use of `values` or `record(i)`."""
 
-    def __init__(self, name: str, header: tuple[str, ...], values: list[list[str]], lines: list[int],
-                 columns: dict[str, int] | None = None) -> None:
+    __slots__ = ("name", "header", "columns", "_values", "lines", "delimiter", "pick", "picked")
+
+    def __init__(self, name: str, header: tuple[str, ...], values: list, lines: list[int],
+                 columns: dict[str, int] | None = None, *, delimiter: str = ",", pick: tuple[str, ...] = (),
+                 picked: list[tuple[str, ...] | None] | None = None) -> None:
         self.name = name
         self.header = header
         self.columns = columns if columns is not None else {h: i for i, h in enumerate(header)}
-        self.values = values
+        self._values = values
         self.lines = lines
+        self.delimiter = delimiter
+        self.pick = pick if picked is not None else ()
+        self.picked = picked
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
+
+    @property
+    def values(self) -> list[list[str]]:
+        values = self._values
+        if self.picked is not None and any(isinstance(v, str) for v in values):
+            values = self._values = [self._parsed(v) if isinstance(v, str) else v for v in values]
+        return values
+
+    def _parsed(self, text: str) -> list[str]:
+        """A record kept as its text (one line, one record) → its values, padded like the reader pads."""
+        row = next(csv.reader([text], delimiter=self.delimiter), [])
+        if len(row) < len(self.header):
+            row.extend([""] * (len(self.header) - len(row)))
+        return row
+
+    def value_list(self, i: int) -> list[str]:
+        v = self._values[i]
+        return self._parsed(v) if isinstance(v, str) else v
 
     def where(self, i: int) -> str:
         return f"{self.name}:{self.lines[i]}"
 
     def record(self, i: int) -> RawRecord:
-        return RawRecord(f"{self.name}:{self.lines[i]}", None, values=self.values[i], header=self.header)
+        return RawRecord(f"{self.name}:{self.lines[i]}", None, values=self.value_list(i), header=self.header)
 
     def records(self) -> list[RawRecord]:
         name, header = self.name, self.header
@@ -96,9 +123,10 @@ class RecordRows:
                 for values, line in zip(self.values, self.lines)]
 
     def renamed(self, back: dict[str, str]) -> "RecordRows":
-        """The same rows with columns renamed (`back`: file column -> preset column)."""
+        """The same rows with columns renamed (`back`: file column -> preset column); `pick` is renamed too."""
         header = tuple(back.get(h, h) for h in self.header)
-        return RecordRows(self.name, header, self.values, self.lines)
+        return RecordRows(self.name, header, self._values, self.lines, delimiter=self.delimiter,
+                          pick=tuple(back.get(c, c) for c in self.pick), picked=self.picked)
 
 
 class Batch:

@@ -32,6 +32,7 @@ import logging
 import os
 import time
 from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -96,7 +97,7 @@ class _Block:
     """The complete records of one decoded block of a file, with where each ends (text position, line)."""
 
     __slots__ = ("start", "text", "fmt", "line0", "rows", "starts", "rec_lines", "line_ends", "end_char",
-                 "end_line", "header", "_mark")
+                 "end_line", "header", "picked", "_mark")
 
     def __init__(self, start: int, text: str, fmt: FileFormat, line0: int) -> None:
         self.start = start                   # byte offset of text[0] in the file
@@ -107,6 +108,9 @@ class _Block:
         self.starts: list[int] | range = []  # the absolute 1-based line where record i starts
         self.rec_lines: list[int] | range = []   # lines of the block read up to the end of record i
         self.header: tuple[str, ...] | None = None   # for a header read: the column names
+        # with a `pick`: record i's values of the picked columns (None for a record the parser refused); then
+        # rows[i] may be the record's text, parsed only if someone asks for the whole record
+        self.picked: list[tuple[str, ...] | None] | None = None
         self.line_ends: list[int] = []       # text position after each line of the block
         self.end_char = 0                    # text position after the last complete row (blank rows too)
         self.end_line = line0                # absolute physical line reached there
@@ -133,6 +137,7 @@ class CsvSource:
     """Reads a CSV export file, or every .csv/.txt file of a folder, incrementally (see the module doc)."""
 
     kind = "csv"
+    picks_columns = True     # batches(pick=...) is understood
 
     def __init__(self, path: str | os.PathLike[str], *, encoding: str | None = None,
                  delimiter: str | None = None, settle_seconds: float = 5.0,
@@ -196,11 +201,16 @@ class CsvSource:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
-    def batches(self, cursor: dict | None, *, batch_size: int = 5000,
-                group_by: str | None = None) -> Iterator[Batch]:
+    def batches(self, cursor: dict | None, *, batch_size: int = 5000, group_by: str | None = None,
+                pick: tuple[str, ...] = ()) -> Iterator[Batch]:
         """What is new since `cursor`, file by file, in batches of about `batch_size` records (a run of
         records with the same `group_by` value is never split; a batch never spans two files). A run may still
-        be split across two passes when the POS appends the rest of it later."""
+        be split across two passes when the POS appends the rest of it later.
+
+        `pick` (two or more column names, `group_by` among them) asks for `batch.rows.picked`: each record's
+        values of those columns, in that order, for a file that has them all (else `picked` is None). The whole
+        record is then parsed only when asked for: the reader keeps one text per record instead of a list of
+        every value."""
         batch_size = max(1, batch_size)
         start = cursor.get("files") if isinstance(cursor, dict) and cursor.get("v") == CURSOR_VERSION else None
         states: dict[str, dict] = {k: dict(v) for k, v in (start or {}).items() if isinstance(v, dict)}
@@ -211,7 +221,7 @@ class CsvSource:
         yielded_state = dict(start or {})
         pending_rewrite = False
         for path in files:
-            for rows, rewritten in self._file_batches(path, states, batch_size, group_by):
+            for rows, rewritten in self._file_batches(path, states, batch_size, group_by, pick):
                 snapshot = {k: dict(v) for k, v in states.items()}
                 yield Batch(None, {"v": CURSOR_VERSION, "files": snapshot}, rewritten or pending_rewrite,
                             rows=rows)
@@ -252,8 +262,8 @@ class CsvSource:
     def _settled(self, mtime_ns: int) -> bool:
         return time.time() - mtime_ns / 1e9 >= self.settle_seconds
 
-    def _file_batches(self, path: Path, states: dict[str, dict], batch_size: int,
-                      group_by: str | None) -> Iterator[tuple[RecordRows, bool]]:
+    def _file_batches(self, path: Path, states: dict[str, dict], batch_size: int, group_by: str | None,
+                      pick: tuple[str, ...] = ()) -> Iterator[tuple[RecordRows, bool]]:
         name = path.name
         old = states.get(name)
         try:
@@ -310,18 +320,25 @@ class CsvSource:
                     return False
                 f.seek(0)
                 return _digest(f.read(len(head))) == head_digest
-            blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line, unchanged=unchanged)
             columns = {h: i for i, h in enumerate(header)}
-            group_index = columns.get(group_by) if group_by else None
-            for values, starts, end_byte, end_line, is_open in self._group(
+            getter = None
+            if len(pick) >= 2 and all(c in columns for c in pick) and (group_by is None or group_by in pick):
+                getter = itemgetter(*(columns[c] for c in pick))
+            else:
+                pick = ()
+            blocks = self._blocks(f, fmt, header, name, offset, line, size, settled, open_line, unchanged=unchanged,
+                                  getter=getter)
+            group_index = (pick.index(group_by) if pick else columns.get(group_by)) if group_by else None
+            for values, picked, starts, end_byte, end_line, is_open in self._group(
                     blocks, batch_size, group_by, hold_last_run=self.hold_last_run and not settled,
-                    group_index=group_index):
+                    group_index=group_index, picked=getter is not None):
                 begin = max(fmt.bom, end_byte - ANCHOR_BYTES)
                 f.seek(begin)
                 anchor = f.read(end_byte - begin)
                 states[name] = {**state, "offset": end_byte, "line": end_line, "anchor": _digest(anchor),
                                 **({"open": True} if is_open else {})}
-                yield RecordRows(name, header, values, starts, columns), rewritten and first
+                yield (RecordRows(name, header, values, starts, columns, delimiter=fmt.delimiter, pick=pick,
+                                  picked=picked), rewritten and first)
                 first = False
             if first:                      # no record: keep what we learnt (format, fingerprint, header end)
                 anchor_begin = max(fmt.bom, offset - ANCHOR_BYTES)
@@ -342,7 +359,7 @@ class CsvSource:
 
     def _blocks(self, f, fmt: FileFormat, header: tuple[str, ...] | None, name: str, pos: int, line: int,
                 limit: int, settled: bool, open_line: bool, *, header_only: bool = False,
-                unchanged: Callable[[int], bool] | None = None) -> Iterator[_Block]:
+                unchanged: Callable[[int], bool] | None = None, getter: Callable | None = None) -> Iterator[_Block]:
         """Decoded blocks of complete records from byte `pos` (at physical `line`) up to byte `limit`.
         `unchanged(end)` is asked after each read: False (the file is being rewritten in place) ends the pass
         over this file before anything of the read is yielded; the next pass sees the rewrite."""
@@ -367,7 +384,7 @@ class CsvSource:
                 cut = data.rfind(newline, 0, cut + width - 1)
             if cut >= 0:
                 block = self._parse(data[:cut + width], pos, fmt, header, name, line, final=False,
-                                    header_only=header_only)
+                                    header_only=header_only, getter=getter)
                 if block.end_char > 0:
                     pos, line = block.byte_at(block.end_char), block.end_line
                     yield block
@@ -380,13 +397,14 @@ class CsvSource:
                 continue
             # only a half-written record is left: it waits, unless the file has stopped changing
             if settled:
-                block = self._parse(data, pos, fmt, header, name, line, final=True, header_only=header_only)
+                block = self._parse(data, pos, fmt, header, name, line, final=True, header_only=header_only,
+                                    getter=getter)
                 if block.end_char > 0:
                     yield block
             return
 
     def _parse(self, chunk: bytes, start: int, fmt: FileFormat, header: tuple[str, ...] | None, name: str,
-               line0: int, *, final: bool, header_only: bool) -> _Block:
+               line0: int, *, final: bool, header_only: bool, getter: Callable | None = None) -> _Block:
         """Parses the complete records of `chunk` (a run of whole lines; the last one may lack its newline
         only when `final`). The hot loop of the source. A block where every line is one record of the header's
         width (the common case) is parsed by `csv.reader` alone, in C: its lists are the records; anything
@@ -405,8 +423,8 @@ class CsvSource:
         lines = _split_lines(text)
         line_ends = block.line_ends = list(accumulate(map(len, lines)))
         last_line = len(lines)
-        if header and not header_only and not dirty and last_line and self._parse_simple(block, lines, header,
-                                                                                          final):
+        if (header and not header_only and not dirty and last_line
+                and self._parse_simple(block, lines, header, final, getter)):
             return block
         reader = csv.reader(lines, delimiter=fmt.delimiter)
         rows = block.rows
@@ -450,25 +468,38 @@ class CsvSource:
                 prev = reader.line_num
         block.end_char = line_ends[prev - 1] if prev else 0
         block.end_line = line0 + prev
+        if getter is not None:
+            block.picked = [getter(r) if r else None for r in rows]
         return block
 
     @staticmethod
-    def _parse_simple(block: _Block, lines: list[str], header: tuple[str, ...], final: bool) -> bool:
+    def _parse_simple(block: _Block, lines: list[str], header: tuple[str, ...], final: bool,
+                      getter: Callable | None) -> bool:
         """The fast path of `_parse`: True (and the block filled) when each line of `lines` is exactly one
-        record with as many values as the header and none is blank; False changes nothing."""
+        record; False changes nothing. Without `getter`: the records are the parser's lists, and each must have
+        as many values as the header and not be blank. With `getter` (the picked columns): the records are the
+        lines themselves, the parser's lists are dropped as soon as the picked values are taken (what makes
+        this path fast), and a record must have the picked columns and not be blank in all of them."""
         n = len(lines)
-        if not final and n > 1 and lines[-1].count('"') % 2:
+        if not final and lines[-1].count('"') % 2:
             return False                   # the last line may open a quoted line break
-        if not final and n == 1 and lines[0].count('"') % 2:
-            return False
+        reader = csv.reader(lines, delimiter=block.fmt.delimiter)
         try:
-            rows = list(csv.reader(lines, delimiter=block.fmt.delimiter))
-        except csv.Error:
+            rows = list(reader) if getter is None else list(map(getter, reader))
+        except (csv.Error, IndexError):
             return False
-        nh = len(header)
-        if len(rows) != n or set(map(len, rows)) != {nh} or [""] * nh in rows:
-            return False                   # a record over several lines, a ragged or a blank row
-        block.rows = rows
+        if len(rows) != n:
+            return False                   # a record over several lines
+        if getter is None:
+            nh = len(header)
+            if set(map(len, rows)) != {nh} or [""] * nh in rows:
+                return False               # a ragged or a blank row
+            block.rows = rows
+        else:
+            if rows and ("",) * len(rows[0]) in rows:
+                return False               # maybe a blank row
+            block.rows = lines             # type: ignore[assignment]
+            block.picked = rows
         block.starts = range(block.line0 + 1, block.line0 + n + 1)
         block.rec_lines = range(1, n + 1)
         block.end_char = block.line_ends[-1]
@@ -493,18 +524,22 @@ class CsvSource:
 
     @staticmethod
     def _group(blocks: Iterator[_Block], batch_size: int, group_by: str | None, hold_last_run: bool = False,
-               group_index: int | None = None) -> Iterator[tuple[list[list[str]], list[int], int, int, bool]]:
-        """Cuts the records of successive blocks into batches: (values, start lines, end byte, end line, open
-        line). With `group_by` (its column is `group_index`, None when the file lacks it: then every record has
-        the same, missing, value), a full batch takes the rest of its last run before it is cut; with
-        `hold_last_run` (a file the POS is still writing) the run at the very end waits for the next pass, since
-        the POS may not have written all of its lines yet."""
+               group_index: int | None = None, picked: bool = False
+               ) -> Iterator[tuple[list, list | None, list[int], int, int, bool]]:
+        """Cuts the records of successive blocks into batches: (records, picked values or None, start lines,
+        end byte, end line, open line). With `group_by` (its index is `group_index`, in the picked values when
+        `picked`, else in the record; None when the file lacks it: then every record has the same, missing,
+        value), a full batch takes the rest of its last run before it is cut; with `hold_last_run` (a file the
+        POS is still writing) the run at the very end waits for the next pass, since the POS may not have
+        written all of its lines yet."""
         gi = group_index
 
-        def value(row: list[str]) -> str | None:
+        def value(recs: list, picks: list | None, i: int) -> str | None:
+            row = picks[i] if picks is not None else recs[i]
             return row[gi] if gi is not None and row else None
 
-        batch: list[list[str]] = []
+        batch: list = []
+        bpicked: list | None = [] if picked else None
         starts: list[int] = []
         block = None
         spans: list[_Block] = []                   # the blocks the records of `batch` come from
@@ -512,6 +547,7 @@ class CsvSource:
         cut_at = -1
         for block in blocks:
             recs = block.rows
+            picks = block.picked if picked else None
             lines = block.starts
             n = len(recs)
             if n:
@@ -523,43 +559,52 @@ class CsvSource:
                     if i == 0 and take == n:
                         batch.extend(recs)
                         starts.extend(lines)
+                        if bpicked is not None:
+                            bpicked.extend(picks)
                     else:
                         batch.extend(recs[i:i + take])
                         starts.extend(lines[i:i + take])
+                        if bpicked is not None:
+                            bpicked.extend(picks[i:i + take])
                     i += take
                     last = (block, i - 1)
                     if len(batch) < batch_size:
                         break
                     if group_by is None:
                         cut_at, cut_line = block.end_of(i - 1)
-                        yield batch, starts, cut_at, cut_line, False
+                        yield batch, bpicked, starts, cut_at, cut_line, False
                         batch, starts, spans = [], [], [block] if i < n else []
+                        bpicked = [] if picked else None
                         continue
-                run_value = value(batch[-1])
+                run_value = value(batch, bpicked, len(batch) - 1)
                 run_from = i
-                while i < n and value(recs[i]) == run_value:
+                while i < n and value(recs, picks, i) == run_value:
                     batch.append(recs[i])
                     starts.append(lines[i])
+                    if bpicked is not None:
+                        bpicked.append(picks[i])
                     i += 1
                 if i > run_from:
                     last = (block, i - 1)
                 if i < n:                  # the run ended in this block (maybe at its first record)
                     cut_at, cut_line = last[0].end_of(last[1])
-                    yield batch, starts, cut_at, cut_line, False
+                    yield batch, bpicked, starts, cut_at, cut_line, False
                     batch, starts, spans = [], [], [block]
+                    bpicked = [] if picked else None
         if block is None:
             return
         if hold_last_run and group_by and batch:
-            run_value = value(batch[-1])
+            run_value = value(batch, bpicked, len(batch) - 1)
             run = 1
-            while run < len(batch) and value(batch[-run - 1]) == run_value:
+            while run < len(batch) and value(batch, bpicked, len(batch) - run - 1) == run_value:
                 run += 1
             if run < len(batch):           # yield up to the record before the run; the run waits
                 skip = run
                 for span in reversed(spans):
                     if skip < len(span.rows):
                         end_byte, end_line = span.end_of(len(span.rows) - 1 - skip)
-                        yield batch[:-run], starts[:-run], end_byte, end_line, False
+                        yield (batch[:-run], bpicked[:-run] if bpicked is not None else None, starts[:-run],
+                               end_byte, end_line, False)
                         break
                     skip -= len(span.rows)
             return
@@ -567,4 +612,4 @@ class CsvSource:
         end_byte = block.byte_at(block.end_char)
         if batch or end_byte > cut_at:
             is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
-            yield batch, starts, end_byte, block.end_line, is_open
+            yield batch, bpicked, starts, end_byte, block.end_line, is_open
