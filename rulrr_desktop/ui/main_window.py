@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
@@ -21,6 +21,13 @@ from rulrr_desktop.ui.icons import app_icon, state_icon
 
 
 _UNSET = object()
+
+
+def standard_shortcut(key: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """The platform's first binding of `key`, as `QAction.setShortcut(key)` would set it. (Every overload of
+    setShortcut also takes a `Qt.Key`, and resolving it builds all of PySide6's Qt-namespace enums: ~25 ms of
+    start-up; setShortcuts(list) does not.)"""
+    return QKeySequence.keyBindings(key)[:1]
 
 
 def card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -55,13 +62,15 @@ class Banner(QFrame):
         self.title.setWordWrap(True)
         self.body = QLabel()
         self.body.setWordWrap(True)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # by name through the property system: touching `Qt` from Python builds every Qt-namespace enum
+        # (~25 ms of start-up), and the window needs none of them
+        self.body.setProperty("textInteractionFlags", "TextSelectableByMouse")
         layout.addWidget(self.title)
         layout.addWidget(self.body)
         self.hide()
 
     def show_message(self, title: str, body: str, kind: str | None = None) -> None:
-        if kind:
+        if kind and kind != self.property("kind"):     # re-polishing costs ~10 ms: only on a change
             self.setProperty("kind", kind)
             self.style().unpolish(self)
             self.style().polish(self)
@@ -114,8 +123,13 @@ class MainWindow(QMainWindow):
         self.sync_button.clicked.connect(self.syncNowRequested)
         self.pause_button = QPushButton("&Pause")
         self.pause_button.clicked.connect(lambda: self.pauseToggled.emit(not self.status.paused_by_user))
-        head.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignTop)
-        head.addWidget(self.pause_button, 0, Qt.AlignmentFlag.AlignTop)
+        actions = QHBoxLayout()           # the buttons keep their height at the top (a stretch below them)
+        actions.addWidget(self.sync_button)
+        actions.addWidget(self.pause_button)
+        actions_column = QVBoxLayout()
+        actions_column.addLayout(actions)
+        actions_column.addStretch(1)
+        head.addLayout(actions_column)
         root.addLayout(head)
 
         self.error_banner = Banner("error")
@@ -175,7 +189,10 @@ class MainWindow(QMainWindow):
         sync_layout.addWidget(self.times_label)
         self.problems_button = QPushButton("S&how orders that need a fix")
         self.problems_button.clicked.connect(self.problemsRequested)
-        sync_layout.addWidget(self.problems_button, 0, Qt.AlignmentFlag.AlignLeft)
+        problems_row = QHBoxLayout()      # the button at its own width, on the left
+        problems_row.addWidget(self.problems_button)
+        problems_row.addStretch(1)
+        sync_layout.addLayout(problems_row)
         cards.addWidget(sync, 0, 1)
 
         chart_card, chart_layout = card("Orders sent per day (last 30 days)")
@@ -206,10 +223,10 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         self.settings_action = QAction("&Settings…", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setShortcuts(standard_shortcut(QKeySequence.StandardKey.Preferences))
         self.settings_action.triggered.connect(self.settingsRequested)
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts(standard_shortcut(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.quitRequested)
         menu.addAction(self.settings_action)
         menu.addSeparator()
