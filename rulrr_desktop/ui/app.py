@@ -3,6 +3,10 @@ sync loop on its worker thread.
 
 `DesktopApp` wires the parts by signals (worker → tray/window, tray/window → worker commands) and owns no
 sync logic. `run_app()` is the entry point of `rulrr-desktop` and of `rulrr-desktop demo`.
+
+Start-up time: only what the first frame needs is imported before it (the tray, the main window, the status
+read). Dialogs, the wizard, the log file, the network/sleep watch and the start-at-login switch are imported
+when first used or once the window is up (`DesktopApp.after_first_frame`); bench/startup.py measures it.
 """
 
 from __future__ import annotations
@@ -16,19 +20,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from rulrr_desktop import APP_ID, APP_NAME
-from rulrr_desktop.core import autostart
 from rulrr_desktop.core.config import AppPaths
 from rulrr_desktop.core.errors import AppError
 from rulrr_desktop.core.status_text import ErrorInfo, SyncStatus
 from rulrr_desktop.ui.backend import Backend, CoreBackend
 from rulrr_desktop.ui.icons import app_icon
 from rulrr_desktop.ui.main_window import MainWindow
-from rulrr_desktop.ui.tasks import run_in_background
 from rulrr_desktop.ui.tray import Tray
 from rulrr_desktop.ui.worker import SyncWorker
 
@@ -46,13 +47,17 @@ class DesktopApp(QObject):
     def __init__(self, backend: Backend, *, tray_available: bool | None = None,
                  connect_page_factory: Callable[[Backend, QWidget], QWidget] | None = None,
                  autostart_switch=None, interval_s: float | None = None, jitter_s: float = 10.0,
-                 first_pass_delay_s: float = 0.0) -> None:
+                 first_pass_delay_s: float = 0.0, autostart_factory: Callable[[], object] | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.connect_page_factory = connect_page_factory
         self.demo = False
         self.worker_start_delay_ms = 0
-        self.autostart_switch = autostart_switch
+        # the start-at-login switch, or a factory for it (built when the wizard or Settings first needs it)
+        self._autostart_switch = autostart_switch
+        self._autostart_factory = autostart_factory
+        # work that waits until the first frame is up; runs just before the sync thread starts
+        self.after_first_frame: list[Callable[[], None]] = []
         self.status = SyncStatus()
         self.tray = Tray(self)
         if tray_available is not None:
@@ -115,8 +120,21 @@ class DesktopApp(QObject):
 
     def _start_worker(self) -> None:
         from rulrr_desktop.ui.runtime import tune_for_ui
+        deferred, self.after_first_frame = self.after_first_frame, []
+        for work in deferred:
+            work()
         tune_for_ui()
         self.worker.start()
+
+    @property
+    def autostart_switch(self):
+        if self._autostart_switch is None and self._autostart_factory is not None:
+            self._autostart_switch = self._autostart_factory()
+        return self._autostart_switch
+
+    @autostart_switch.setter
+    def autostart_switch(self, switch) -> None:
+        self._autostart_switch = switch
 
     def _connection(self):
         """The connection record (a small file read), or None."""
@@ -240,11 +258,15 @@ class DesktopApp(QObject):
         self._keep(LogView(self.backend.paths.log_dir / "rulrr-desktop.log", self.window)).show()
 
     def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
         self.backend.paths.log_dir.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.backend.paths.log_dir)))
 
     def export_diagnostics(self, target: str | None = None) -> None:
+        from rulrr_desktop.ui.tasks import run_in_background
         if target is None:
+            from PySide6.QtWidgets import QFileDialog
             default = Path.home() / f"rulrr-desktop-diagnostics-{datetime.now():%Y%m%d-%H%M}.zip"
             target, _ = QFileDialog.getSaveFileName(self.window, "Export diagnostics", str(default),
                                                     "Zip files (*.zip)")
@@ -258,6 +280,8 @@ class DesktopApp(QObject):
                           self.show_error, parent=self)
 
     def disconnect(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+        from rulrr_desktop.ui.tasks import run_in_background
         answer = QMessageBox.question(
             self.window, "Disconnect from Rulrr?",
             "Rulrr Desktop will stop sending orders and forget this store's connection on this computer. "
@@ -270,6 +294,7 @@ class DesktopApp(QObject):
         self.open_wizard(reconnect=True)
 
     def show_error(self, error: ErrorInfo) -> None:
+        from PySide6.QtWidgets import QMessageBox
         box = QMessageBox(QMessageBox.Icon.Warning, error.title,
                           " ".join(p for p in (error.detail, error.action) if p), parent=self.window)
         self._keep(box).show()
@@ -283,10 +308,8 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
             argv: list[str] | None = None) -> int:
     """The `rulrr-desktop` app for one profile. Returns the exit code (0 also when another instance of this
     profile was already running: it was asked to show its window)."""
-    from rulrr_desktop.core.logs import setup_logging
     from rulrr_desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show
     from rulrr_desktop.ui.style import apply_style
-    from rulrr_desktop.ui.system_watch import SystemWatch
 
     app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
     app.setApplicationName(APP_ID)
@@ -296,22 +319,21 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
     if ask_running_instance_to_show(paths):
         return 0
     paths.ensure()
-    setup_logging(paths.log_dir, stderr=False)
     apply_style(app)
     instance = SingleInstance(paths)
     # the first pass waits a moment: importing the sync engine would compete with drawing the first window
     desktop = DesktopApp(CoreBackend(paths), first_pass_delay_s=2.0,
-                         autostart_switch=autostart.for_this_os(paths.profile, _home_arg(paths)))
+                         autostart_factory=lambda: _autostart_switch(paths))
     desktop.demo = demo
     desktop.worker_start_delay_ms = 300
+    # the log file is opened once the window is up (before the sync thread starts): its set-up imports
+    # logging.handlers, and nothing before the first frame logs
+    desktop.after_first_frame.append(lambda: _start_logging(paths, demo))
     instance.showRequested.connect(desktop.open)
     instance.showRequested.connect(lambda: log.info("a second launch asked this window to come forward"))
-    watch = SystemWatch()
-    watch.onlineChanged.connect(desktop.worker.set_online)
-    watch.resumed.connect(desktop.worker.system_resumed)
-    QTimer.singleShot(1000, watch.start)    # not needed for the first frame
+    watch: list = []
+    QTimer.singleShot(1000, lambda: watch.append(_watch_the_system(desktop)))   # not needed for the first frame
     desktop.start(show_window=not background or demo)
-    log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
     _quit_on_signals(desktop)
     if os.environ.get(STARTUP_MARK_ENV):
         # bench/startup.py: report when the first frame is up, then leave
@@ -321,9 +343,31 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
     code = app.exec()
     if desktop.worker.running:
         desktop.worker.stop(QUIT_TIMEOUT_S)
-    watch.stop()
+    for w in watch:
+        w.stop()
     instance.close()
     return int(code)
+
+
+def _start_logging(paths: AppPaths, demo: bool) -> None:
+    from rulrr_desktop.core.logs import setup_logging
+    setup_logging(paths.log_dir, stderr=False)
+    log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
+
+
+def _watch_the_system(desktop: DesktopApp):
+    """The network and sleep watch, feeding the sync loop."""
+    from rulrr_desktop.ui.system_watch import SystemWatch
+    watch = SystemWatch(desktop)
+    watch.onlineChanged.connect(desktop.worker.set_online)
+    watch.resumed.connect(desktop.worker.system_resumed)
+    watch.start()
+    return watch
+
+
+def _autostart_switch(paths: AppPaths):
+    from rulrr_desktop.core import autostart
+    return autostart.for_this_os(paths.profile, _home_arg(paths))
 
 
 def _quit_on_signals(desktop: DesktopApp) -> None:
