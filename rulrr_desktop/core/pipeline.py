@@ -275,6 +275,8 @@ class Pipeline:
                     if batch is None:
                         return
                     mapped = self.map_batch(batch)
+                    if batch.rows is not None:
+                        batch.rows.release()   # its rows die now, before the collector would walk them
                 yield mapped
         finally:
             close = getattr(batches, "close", None)

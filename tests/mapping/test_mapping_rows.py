@@ -96,3 +96,29 @@ def test_quirky_rows_map_the_same_both_ways(tmp_path, header, currency):
     if currency:
         assert {"T0", "T1", "T2", "T8"} <= {o.order_id.split("-R")[0] for o in fast.orders}
         assert any(o.type == "refund" for o in fast.orders) == ("Event Type" in header)
+
+
+def test_plain_rows_take_the_block_path_once_their_menu_lines_are_known(tmp_path, monkeypatch):
+    from rulrr_desktop.core.mapping import engine
+    path = tmp_path / "items.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(FULL)
+        for n in range(60):
+            w.writerow(["2026-03-09", f"10:{n % 60:02d}:00", "Eastern Time (US & Canada)", "Bakery",
+                        ("Latte", "Tea")[n % 2], "1.0", "Regular", "", "$4.50", "$0.40", f"T{n // 2}",
+                        "Refund" if n == 7 else "Payment", "C1" if n % 3 == 0 else "", "", "Bridge Street"])
+    slow_groups: list[int] = []
+    real = engine._map_group
+    monkeypatch.setattr(engine, "_map_group", lambda fn, group, *a: (slow_groups.append(len(group)),
+                                                                      real(fn, group, *a)))
+    ctx = MappingContext(currency="USD", country="US", zone=resolve_zone("America/New_York"))
+    [batch] = CsvSource(path, settle_seconds=0).batches(None, group_by="Transaction ID", pick=ITEM_SALES.pick)
+    first = map_rows(batch.rows, ITEM_SALES, ctx)
+    assert 0 < len(slow_groups) <= 3          # the orders with a menu line seen for the first time
+    slow_groups.clear()
+    [batch] = CsvSource(path, settle_seconds=0).batches(None, group_by="Transaction ID", pick=ITEM_SALES.pick)
+    again = map_rows(batch.rows, ITEM_SALES, ctx)
+    assert slow_groups == []                  # then every order is mapped from the picked values
+    assert [o.to_api() for o in again.orders] == [o.to_api() for o in first.orders]
+    assert len(first.orders) == 31 and sum(o.type == "refund" for o in first.orders) == 1

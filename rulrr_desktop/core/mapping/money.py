@@ -118,6 +118,12 @@ class MoneyParser:
         self._cache[text] = value
         return value
 
+    @property
+    def known(self) -> dict[str, int]:
+        """The amounts read so far, by text (a hot loop may look there first; the dict object stays the
+        same for the parser's life)."""
+        return self._cache
+
     def optional(self, text: str) -> int:
         """Like calling it, but an empty cell is 0 (for columns such as Tax or Discounts)."""
         if not text or not text.strip():

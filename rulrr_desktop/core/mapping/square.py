@@ -151,6 +151,7 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
     values = picked
     where = rows.where
     money = ctx.money(currency)
+    amount_known = money.known.get
     items = ctx.memo("square-items")
     customers = ctx.memo("square-customers")
     utc_parts = ctx.dates.utc_parts
@@ -167,7 +168,9 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
                 if cached is None:
                     break
                 tax_text = row[i_tax]
-                tax = money(tax_text) if tax_text else 0
+                tax = amount_known(tax_text)
+                if tax is None:
+                    tax = money(tax_text) if tax_text else 0
                 item, net = cached
                 ev = row[i_ev]
                 if ev and ev != "Payment" and ev.strip().lower() == "refund":

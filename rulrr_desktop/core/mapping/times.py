@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rulrr_desktop.core.mapping.zones import ABBREVIATIONS, RAILS_ZONES, WINDOWS_ZONES
 
 UTC = timezone.utc
+_combine = datetime.combine
 _CACHE_LIMIT = 200_000
 _OFFSET_RE = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 _MONTHS = {m: i for i, m in enumerate(
@@ -294,9 +295,8 @@ class DateTimeParser:
         d, offset, zone = day
         t = self._times.get(time_text) or self.parse_time(time_text)
         if offset is not None:  # no DST change that day: one fixed offset
-            return datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond, UTC) - offset
-        wall = datetime(d.year, d.month, d.day, t.hour, t.minute, t.second, t.microsecond)
-        return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            return _combine(d, t, UTC) - offset
+        return _combine(d, t, zone).replace(fold=0).astimezone(UTC)
 
     def _day(self, date_text: str, zone_text: str) -> tuple[date, timedelta | None, tzinfo]:
         d = self.parse_date(date_text)

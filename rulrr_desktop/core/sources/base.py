@@ -122,6 +122,14 @@ class RecordRows:
         return [RawRecord(f"{name}:{line}", None, values=values, header=header)
                 for values, line in zip(self.values, self.lines)]
 
+    def release(self) -> None:
+        """Empties these rows in place (the picked values too), for the one consumer of a batch once it is done
+        with it: the rows are freed at once instead of when the source moves on to the next batch."""
+        if self.picked is not None:
+            self.picked.clear()
+        self._values.clear()
+        self.lines = []
+
     def renamed(self, back: dict[str, str]) -> "RecordRows":
         """The same rows with columns renamed (`back`: file column -> preset column); `pick` is renamed too."""
         header = tuple(back.get(h, h) for h in self.header)
