@@ -14,6 +14,7 @@ import json
 import signal
 import subprocess
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -81,6 +82,12 @@ def test_bundle_ships_the_web_engine_and_the_vendor_branding_but_no_test_tools(f
     assert frozen.folder.name == f"rulrr-desktop-{__version__}"
 
 
+def log_tail(log_dir: Path, chars: int = 3000) -> str:
+    """The end of a profile's log, for an assertion message."""
+    logs = sorted(log_dir.glob("*.log"))
+    return logs[-1].read_text(encoding="utf-8", errors="replace")[-chars:] if logs else "(no log)"
+
+
 def write_generic_csv(path: Path, n: int) -> list[str]:
     """A small POS export in the generic-csv layout (Rulrr's field names as the header)."""
     t0 = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
@@ -99,10 +106,11 @@ def write_generic_csv(path: Path, n: int) -> list[str]:
 @pytest.mark.keyring
 def test_frozen_sandbox_connect_and_sync_deliver_every_order(frozen, frozen_sandbox, tmp_path):
     home = tmp_path / "home"
+    profile = f"frozen-{uuid.uuid4().hex[:8]}"   # its own keyring entries in the session's Secret Service
     export = tmp_path / "export" / "sales.csv"
     export.parent.mkdir()
     ids = write_generic_csv(export, 12)
-    config = home / "profiles" / "default" / "config.toml"
+    config = home / "profiles" / profile / "config.toml"
     config.parent.mkdir(parents=True)
     # client_id and secret are not in the config: they must come from the partner file shipped in the build.
     config.write_text(
@@ -112,7 +120,7 @@ def test_frozen_sandbox_connect_and_sync_deliver_every_order(frozen, frozen_sand
         'storeCountryCode = "US"\nstoreCurrency = "USD"\ntimezone = "America/New_York"\n', encoding="utf-8")
 
     before = {i["token"] for i in frozen_sandbox.hook("GET", "state")["integrations"]}
-    connect = frozen.popen("connect", "--poll-interval", "0.3", home=home)
+    connect = frozen.popen("connect", "--profile", profile, "--poll-interval", "0.3", home=home)
     try:
         def new_pending():
             if connect.poll() is not None:
@@ -129,16 +137,20 @@ def test_frozen_sandbox_connect_and_sync_deliver_every_order(frozen, frozen_sand
     assert connect.returncode == 0, err
     assert f"integration_token={token}" in out
 
-    sync = frozen.run("sync", "--once", "--no-progress", home=home)
-    assert sync.returncode == 0, sync.stdout + sync.stderr
+    sync = frozen.run("sync", "--profile", profile, "--once", "--no-progress", home=home)
+    assert sync.returncode == 0, f"{sync.stdout}\n{sync.stderr}\n{log_tail(home / 'profiles' / profile / 'logs')}"
     held = frozen_sandbox.hook("GET", "orders", store_id="store-1")
     assert sorted(o["orderId"] for o in held["orders"]) == ids
     assert held["duplicates"] == 0
     assert held["orders"][0]["currency"] == "USD"
 
-    again = frozen.run("sync", "--once", "--no-progress", home=home)
+    again = frozen.run("sync", "--profile", profile, "--once", "--no-progress", home=home)
     assert again.returncode == 0, again.stderr
     assert frozen_sandbox.hook("GET", "orders", store_id="store-1")["posts"] == len(ids)
+
+    forget = frozen.run("disconnect", "--profile", profile, home=home)   # and the keyring is left as found
+    assert forget.returncode == 0, forget.stderr
+    assert frozen.run("sync", "--profile", profile, "--once", "--no-progress", home=home).returncode != 0
 
 
 def test_frozen_web_engine_renders_the_connect_page(frozen, frozen_sandbox, tmp_path):
