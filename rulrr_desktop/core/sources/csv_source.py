@@ -46,7 +46,7 @@ HEAD_BYTES = 4096            # the head fingerprint: header + first records
 ANCHOR_BYTES = 256           # the anchor fingerprint: the bytes just before the offset
 HEADER_BYTES = 8192          # the first read for a header (grows for a longer one)
 SNIFF_BYTES = 65536          # what encoding and delimiter detection look at, once per file
-BLOCK_BYTES = 1 << 20        # bytes decoded and parsed at once
+BLOCK_BYTES = 1 << 18        # bytes decoded and parsed at once
 CURSOR_VERSION = 1
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))   # a long Notes field is data, not an error
 _DECODE_FALLBACK = "rulrr-cp1252-fallback"
@@ -549,6 +549,10 @@ class CsvSource:
             recs = block.rows
             picks = block.picked if picked else None
             lines = block.starts
+            # the block's records live on only in these locals and the batches: a record is freed as soon as
+            # its batch is (what is left of the block is kept, `off` records in)
+            block.rows = block.picked = None   # type: ignore[assignment]
+            off = 0
             n = len(recs)
             if n:
                 spans.append(block)
@@ -567,14 +571,15 @@ class CsvSource:
                         if bpicked is not None:
                             bpicked.extend(picks[i:i + take])
                     i += take
-                    last = (block, i - 1)
+                    last = (block, off + i - 1)
                     if len(batch) < batch_size:
                         break
                     if group_by is None:
-                        cut_at, cut_line = block.end_of(i - 1)
+                        cut_at, cut_line = block.end_of(off + i - 1)
                         yield batch, bpicked, starts, cut_at, cut_line, False
                         batch, starts, spans = [], [], [block] if i < n else []
                         bpicked = [] if picked else None
+                        recs, lines, picks, off, n, i = _rest(recs, lines, picks, off, n, i)
                         continue
                 run_value = value(batch, bpicked, len(batch) - 1)
                 run_from = i
@@ -585,12 +590,13 @@ class CsvSource:
                         bpicked.append(picks[i])
                     i += 1
                 if i > run_from:
-                    last = (block, i - 1)
+                    last = (block, off + i - 1)
                 if i < n:                  # the run ended in this block (maybe at its first record)
                     cut_at, cut_line = last[0].end_of(last[1])
                     yield batch, bpicked, starts, cut_at, cut_line, False
                     batch, starts, spans = [], [], [block]
                     bpicked = [] if picked else None
+                    recs, lines, picks, off, n, i = _rest(recs, lines, picks, off, n, i)
         if block is None:
             return
         if hold_last_run and group_by and batch:
@@ -601,15 +607,21 @@ class CsvSource:
             if run < len(batch):           # yield up to the record before the run; the run waits
                 skip = run
                 for span in reversed(spans):
-                    if skip < len(span.rows):
-                        end_byte, end_line = span.end_of(len(span.rows) - 1 - skip)
+                    if skip < len(span.starts):
+                        end_byte, end_line = span.end_of(len(span.starts) - 1 - skip)
                         yield (batch[:-run], bpicked[:-run] if bpicked is not None else None, starts[:-run],
                                end_byte, end_line, False)
                         break
-                    skip -= len(span.rows)
+                    skip -= len(span.starts)
             return
         # the last batch ends where the last block ends (blank lines after the last record included)
         end_byte = block.byte_at(block.end_char)
         if batch or end_byte > cut_at:
             is_open = block.end_char == len(block.text) and not block.text.endswith(("\n", "\r"))
             yield batch, bpicked, starts, end_byte, block.end_line, is_open
+
+
+def _rest(recs: list, lines, picks: list | None, off: int, n: int, i: int) -> tuple:
+    """What is left of a block's records after its first `i` went into a batch: (records, lines, picked,
+    offset in the block, count, 0)."""
+    return recs[i:], lines[i:], (picks[i:] if picks is not None else None), off + i, n - i, 0
