@@ -3,9 +3,10 @@
 The sync engine and `preview` both use it, so what preview shows is what sync sends. It resolves the preset
 (`auto` recognises it from the header), sniffs the source's date format once from the head of the source, and
 maps each batch on its own (the reader never splits an order's adjacent rows when given the preset's order-id
-column). `mapping_fingerprint` changes whenever something that changes the mapped result changes (preset and
-its version, column mapping, date format, store currency, country and zone): the ledger then re-reads and
-retries what it quarantined.
+column). A CSV batch is mapped from the values the reader picked for the preset's block mapper, with the
+cyclic collector paused while a batch is read and mapped (see `gc_paused`). `mapping_fingerprint` changes
+whenever something that changes the mapped result changes (preset and its version, column mapping, date
+format, store currency, country and zone): the ledger then re-reads and retries what it quarantined.
 """
 
 from __future__ import annotations

@@ -182,4 +182,5 @@ class Source(Protocol):
                 group_by: str | None = None) -> Iterator[Batch]:
         """Yields what is new since `cursor` (None: from the start). A batch never splits a run of adjacent
         records with the same `group_by` value (line items of one order). Stops at the end of what is
-        complete now (a half-written last record waits for the next call)."""
+        complete now (a half-written last record waits for the next call). A source whose class says
+        `picks_columns = True` (the CSV source) also takes `pick=(column, ...)`: see CsvSource.batches."""

@@ -17,9 +17,11 @@ has not changed for `settle_seconds` (an export whose last line simply has no ne
 place during a pass (truncated, or a new head) stops that file's pass before a torn record is yielded.
 
 Cost: an incremental pass reads the head (4 KB), the anchor and the new bytes of each changed file; unchanged
-files are only stat'ed. A full read: a block whose lines are each one record of the header's width is parsed
-by `csv.reader` in one C call, and its lists are the records (a batch is `RecordRows`: value lists, start
-lines and the file's shared column names; no dict or record object per row); other blocks go row by row.
+files are only stat'ed. A full read: a block whose lines are each one record is parsed by `csv.reader` in one
+C call; a batch is `RecordRows` (no dict or record object per row). Asked to `pick` columns (what the mapping
+reads), the reader keeps only those values (one tuple per record) and the record's text, parsed again only if
+the whole record is asked for: keeping every row's full list of values alive for a batch cost as much as
+parsing. Other blocks (quoted line breaks, blank or ragged rows) go row by row.
 """
 
 from __future__ import annotations
