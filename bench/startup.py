@@ -5,7 +5,10 @@ with a configured source, so the main window opens rather than the wizard) to th
 window are shown (the app prints `ready` from its event loop when RULRR_STARTUP_MARK is set).
 `bare_startup_s`: the same for a bare PySide6 program that creates a QApplication, a tray icon and a
 QMainWindow, shows them and prints `ready`, launched the same way. `vs_bare` = startup_s / bare_startup_s
-(target: at most 1.5). Medians of alternating runs; `webengine_loaded` says whether QtWebEngine was imported
+(target: at most 1.5). Both run with compiled bytecode, as an installed app does (pip and PyInstaller compile
+it; the dev tree's PYTHONDONTWRITEBYTECODE would otherwise charge the app, and not the bare program, ~25 ms of
+compiling its own sources at every start): a private PYTHONPYCACHEPREFIX, filled by the warm-up runs, as in
+bench/sync.py. Medians of alternating runs; `webengine_loaded` says whether QtWebEngine was imported
 by the time the window showed (it must not be: the web engine loads only for the Connect page).
 The last stdout line is one JSON object. `--quick` does 3 runs of each (well under a minute).
 """
@@ -92,12 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         home = prepare_home(root)
         env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               "RULRR_STARTUP_MARK": "1", "RULRR_DESKTOP_HOME": str(home)}
+               "RULRR_STARTUP_MARK": "1", "RULRR_DESKTOP_HOME": str(home),
+               # an installed app has its bytecode compiled: so do both measured programs
+               "PYTHONPYCACHEPREFIX": os.path.join(tempfile.gettempdir(), "rulrr-desktop-bench-pycache")}
         env.pop("RULRR_PARTNER_FILE", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         icon = str(ROOT / "rulrr_desktop" / "resources" / "icons" / "tray-up-to-date.svg")
         app_cmd = [sys.executable, "-m", "rulrr_desktop", "app"]
         bare_cmd = [sys.executable, "-c", BARE, icon]
-        time_until_ready(bare_cmd, env)          # warm the file cache for both
+        time_until_ready(bare_cmd, env)          # warm the file cache for both, and compile their bytecode
         time_until_ready(app_cmd, env)
         app_times, bare_times, webengine = [], [], False
         for _ in range(runs):
