@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Protocol
@@ -337,114 +338,132 @@ class SyncEngine:
         refreshed = False
         fatal: AppError | None = None
         self._emit("sending", report, force=True, state=state, window=window)
+        # Every ledger write of the pass (claims, outcomes) goes through this one thread, in submission order: the
+        # senders never wait for SQLite, and an outcome is always written before a later claim looks at its row.
+        ledger_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        writing: deque[asyncio.Future] = deque()     # outcome batches being written, oldest first
+        retry_since_claim = float("inf")             # earliest retry among outcomes produced since the last claim
 
         def flush() -> None:
             nonlocal last_flush
-            ledger.record_outcomes(outcomes)
+            writing.append(loop.run_in_executor(ledger_io, ledger.record_outcomes, outcomes.copy()))
             outcomes.clear()
             last_flush = time.monotonic()
+
+        def check_written() -> None:
+            while writing and writing[0].done():
+                writing.popleft().result()   # a ledger error ends the pass
+
+        async def written() -> None:
+            if outcomes:
+                flush()
+            while writing:
+                await writing.popleft()
 
         def claim_window(size: int, at: float) -> tuple[list[Claim], float | None]:
             claims = ledger.claim(size, at)
             return claims, (ledger.next_due() if len(claims) < size else None)
 
-        async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
-                                       timeout=opts.request_timeout_s) as poster:
-            while True:
-                now = time.time()
-                if (fatal is None and state.failures >= opts.unreachable_failures
-                        and time.monotonic() - state.last_success >= opts.unreachable_after_s):
-                    fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
-                                         f" s ({state.failures} tries failed; last: {state.last_error})")
-                stopping = stop_event.is_set() or fatal is not None
-                if (not stopping and claiming is None and len(queue) < claim_size // 2
-                        and now >= next_claim_at):
-                    if outcomes:
-                        flush()  # so that orders waiting for a retry can be claimed again
-                    claiming = start(asyncio.to_thread(claim_window, claim_size, now))
-                if not stopping and refresh_task is None and now >= paused_until:
-                    token, generation = self._access_token(), self._token_generation
-                    while len(running) < window.limit:
-                        if state.settle and state.settle[0][0] <= now:
-                            _, order_id, attempts = heapq.heappop(state.settle)
-                            task = start(poster.exists(order_id, token))
-                            running[task] = ("settle", (order_id, attempts), generation)
-                            continue
-                        if not queue:
-                            break
-                        claim = queue.popleft()
-                        task = start(poster.post(claim.body, token))
-                        running[task] = ("post", claim, generation)
-                if not running and refresh_task is None and claiming is None and not completed:
-                    if stopping:
-                        break
-                    wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
-                                            paused_until if paused_until > now else None)
-                                if t is not None] or [float("inf")])
-                    if queue:
-                        wake = min(wake, paused_until)
-                    if outcomes:
+        try:
+            async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
+                                           timeout=opts.request_timeout_s) as poster:
+                while True:
+                    check_written()
+                    now = time.time()
+                    if (fatal is None and state.failures >= opts.unreachable_failures
+                            and time.monotonic() - state.last_success >= opts.unreachable_after_s):
+                        fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
+                                             f" s ({state.failures} tries failed; last: {state.last_error})")
+                    stopping = stop_event.is_set() or fatal is not None
+                    # the next window is claimed (fsynced in_flight) while the current one is still being sent
+                    if (not stopping and claiming is None and len(queue) < claim_size // 2
+                            and now >= next_claim_at):
+                        if outcomes:
+                            flush()  # written before the claim runs: orders waiting for a retry can be claimed
+                        retry_since_claim = float("inf")
+                        claiming = start(loop.run_in_executor(ledger_io, claim_window, claim_size, now))
+                    # refill the window first: results are written and progress reported after the POSTs left
+                    if not stopping and refresh_task is None and now >= paused_until:
+                        token, generation = self._access_token(), self._token_generation
+                        while len(running) < window.limit:
+                            if state.settle and state.settle[0][0] <= now:
+                                _, order_id, attempts = heapq.heappop(state.settle)
+                                task = start(poster.exists(order_id, token))
+                                running[task] = ("settle", (order_id, attempts), generation)
+                                continue
+                            if not queue:
+                                break
+                            claim = queue.popleft()
+                            task = start(poster.post(claim.body, token))
+                            running[task] = ("post", claim, generation)
+                    if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
                         flush()
-                    if wake == float("inf"):
-                        due = ledger.next_due()
-                        if due is None:
-                            break  # nothing left to do in this pass
-                        next_claim_at = wake = due
-                    self._emit("waiting", report, state=state, window=window)
-                    await _sleep_until(wake, stop_event)
-                    continue
-                if not completed:
-                    wakeup.clear()
-                    timer = loop.call_later(0.1, wakeup.set)
-                    await wakeup.wait()
-                    timer.cancel()
-                now = time.time()
-                while completed:
-                    task = completed.popleft()
-                    if task is claiming:
-                        claiming = None
-                        claims, due = task.result()
-                        queue.extend(claims)
-                        if due is not None or not claims:
-                            # results that came in meanwhile are not in the ledger yet: mind their retries
-                            later = [o.next_attempt_at for o in outcomes if o.kind == "pending"]
-                            next_claim_at = min([due if due is not None else float("inf"), *later])
+                    if not running and refresh_task is None and claiming is None and not completed:
+                        if stopping:
+                            break
+                        wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
+                                                paused_until if paused_until > now else None)
+                                    if t is not None] or [float("inf")])
+                        if queue:
+                            wake = min(wake, paused_until)
+                        await written()
+                        if wake == float("inf"):
+                            due = ledger.next_due()
+                            if due is None:
+                                break  # nothing left to do in this pass
+                            next_claim_at = wake = due
+                        self._emit("waiting", report, state=state, window=window)
+                        await _sleep_until(wake, stop_event)
                         continue
-                    if task is refresh_task:
-                        refresh_task = None
-                        try:
-                            task.result()
-                            refreshed = True
-                        except AppError as exc:
-                            fatal = exc
-                        continue
-                    kind, job, generation = running.pop(task)
-                    exc = task.exception()
-                    if kind == "post":
-                        outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
-                    else:
-                        outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
-                    if outcome is not None:
-                        outcomes.append(outcome)
-                        if outcome.kind == "pending":
-                            next_claim_at = min(next_claim_at, outcome.next_attempt_at)
-                    paused_until = max(paused_until, pause)
-                    if isinstance(exc, NotAuthorised):
-                        if generation < self._token_generation:
-                            continue  # sent with the old token: simply retry with the new one
-                        if refreshed:
-                            fatal = exc  # the refreshed token is refused too
-                        elif refresh_task is None:
-                            refresh_task = start(asyncio.to_thread(self._refresh))
-                # (while a window is being claimed the ledger is busy with its fsync: results wait a moment)
-                if outcomes and claiming is None and (len(outcomes) >= 256
-                                                      or time.monotonic() - last_flush >= opts.flush_every_s):
-                    flush()
-                self._emit("sending", report, state=state, window=window)
-            if outcomes:
-                flush()
-            if queue:
-                ledger.release([c.order_id for c in queue])
+                    self._emit("sending", report, state=state, window=window)
+                    if not completed:
+                        wakeup.clear()
+                        timer = loop.call_later(0.1, wakeup.set)
+                        await wakeup.wait()
+                        timer.cancel()
+                    now = time.time()
+                    while completed:
+                        task = completed.popleft()
+                        if task is claiming:
+                            claiming = None
+                            claims, due = task.result()
+                            queue.extend(claims)
+                            if due is not None or not claims:
+                                # retries decided while the claim ran were not in the ledger for it to see
+                                next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)
+                            continue
+                        if task is refresh_task:
+                            refresh_task = None
+                            try:
+                                task.result()
+                                refreshed = True
+                            except AppError as exc:
+                                fatal = exc
+                            continue
+                        kind, job, generation = running.pop(task)
+                        exc = task.exception()
+                        if kind == "post":
+                            outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
+                        else:
+                            outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
+                        if outcome is not None:
+                            outcomes.append(outcome)
+                            if outcome.kind == "pending":
+                                next_claim_at = min(next_claim_at, outcome.next_attempt_at)
+                                retry_since_claim = min(retry_since_claim, outcome.next_attempt_at)
+                        paused_until = max(paused_until, pause)
+                        if isinstance(exc, NotAuthorised):
+                            if generation < self._token_generation:
+                                continue  # sent with the old token: simply retry with the new one
+                            if refreshed:
+                                fatal = exc  # the refreshed token is refused too
+                            elif refresh_task is None:
+                                refresh_task = start(asyncio.to_thread(self._refresh))
+                await written()
+                if queue:
+                    ledger.release([c.order_id for c in queue])
+        finally:
+            ledger_io.shutdown(wait=True)
         if fatal is not None:
             raise fatal
 
