@@ -315,34 +315,87 @@ class SyncEngine:
         for order_id, _body, attempts in ledger.unsettled():
             heapq.heappush(state.settle, (0.0, order_id, attempts))
         queue: deque[Claim] = deque()
-        running: dict[asyncio.Task, tuple[str, Any, int]] = {}
+        running: dict[asyncio.Future, tuple[str, Any, int]] = {}
         outcomes: list[Outcome] = []
         last_flush = time.monotonic()
         next_claim_at = 0.0
         paused_until = 0.0
-        refresh_task: asyncio.Task | None = None
-        claiming: asyncio.Task | None = None     # the next window being marked in_flight (fsync) off the loop
+        refresh_task: asyncio.Future | None = None
+        claiming: asyncio.Future | None = None     # the next window being marked in_flight (fsync) off the loop
         claim_size = max(opts.claim_min, 4 * window.maximum)
         loop = asyncio.get_running_loop()
-        completed: deque[asyncio.Future] = deque()   # finished tasks, in order (O(1) per completion)
+        completed: deque[asyncio.Future] = deque()   # finished claims / token refreshes, for the loop below
         wakeup = asyncio.Event()
-
-        def on_done(task: asyncio.Future) -> None:
-            completed.append(task)
-            wakeup.set()
-
-        def start(coro) -> asyncio.Future:
-            task = asyncio.ensure_future(coro)
-            task.add_done_callback(on_done)
-            return task
         refreshed = False
         fatal: AppError | None = None
-        self._emit("sending", report, force=True, state=state, window=window)
+        poster: Any = None
+        broken: BaseException | None = None
         # Every ledger write of the pass (claims, outcomes) goes through this one thread, in submission order: the
         # senders never wait for SQLite, and an outcome is always written before a later claim looks at its row.
         ledger_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         writing: deque[asyncio.Future] = deque()     # outcome batches being written, oldest first
         retry_since_claim = float("inf")             # earliest retry among outcomes produced since the last claim
+
+        def on_done(task: asyncio.Future) -> None:
+            completed.append(task)
+            wakeup.set()
+
+        def start(coro, callback=on_done) -> asyncio.Future:
+            task = asyncio.ensure_future(coro)
+            task.add_done_callback(callback)
+            return task
+
+        def refill(now: float) -> None:
+            """Fills the window: due settlements first, then claimed orders. Called as soon as a request ends,
+            so the next POST leaves within the same turn of the event loop (like a bare client's loop)."""
+            if stop_event.is_set() or fatal is not None or refresh_task is not None or now < paused_until:
+                return
+            token, generation = self._access_token(), self._token_generation
+            while len(running) < window.limit:
+                if state.settle and state.settle[0][0] <= now:
+                    _, order_id, attempts = heapq.heappop(state.settle)
+                    running[start(poster.exists(order_id, token), request_done)] = (
+                        "settle", (order_id, attempts), generation)
+                    continue
+                if not queue:
+                    return
+                claim = queue.popleft()
+                running[start(poster.post(claim.body, token), request_done)] = ("post", claim, generation)
+
+        def request_done(task: asyncio.Future) -> None:
+            """A POST or a settling GET ended: its outcome is noted and its slot is reused at once."""
+            nonlocal broken
+            try:
+                note_outcome(task)
+            except BaseException as exc:  # a bug: the loop below raises it (a callback's error would be lost)
+                broken = broken or exc
+            wakeup.set()
+
+        def note_outcome(task: asyncio.Future) -> None:
+            nonlocal next_claim_at, retry_since_claim, paused_until, fatal, refresh_task
+            job_entry = running.pop(task, None)
+            if job_entry is None or task.cancelled():
+                return
+            kind, job, generation = job_entry
+            now = time.time()
+            exc = task.exception()
+            if kind == "post":
+                outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
+            else:
+                outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
+            if outcome is not None:
+                outcomes.append(outcome)
+                if outcome.kind == "pending":
+                    next_claim_at = min(next_claim_at, outcome.next_attempt_at)
+                    retry_since_claim = min(retry_since_claim, outcome.next_attempt_at)
+            paused_until = max(paused_until, pause)
+            if isinstance(exc, NotAuthorised) and generation >= self._token_generation:
+                if refreshed:
+                    fatal = exc  # the refreshed token is refused too
+                elif refresh_task is None:
+                    refresh_task = start(asyncio.to_thread(self._refresh))
+            # (a 403 sent with an older token is simply retried with the new one)
+            refill(now)
 
         def flush() -> None:
             nonlocal last_flush
@@ -364,10 +417,13 @@ class SyncEngine:
             claims = ledger.claim(size, at)
             return claims, (ledger.next_due() if len(claims) < size else None)
 
+        self._emit("sending", report, force=True, state=state, window=window)
         try:
             async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
                                            timeout=opts.request_timeout_s) as poster:
                 while True:
+                    if broken is not None:
+                        raise broken
                     check_written()
                     now = time.time()
                     if (fatal is None and state.failures >= opts.unreachable_failures
@@ -382,20 +438,7 @@ class SyncEngine:
                             flush()  # written before the claim runs: orders waiting for a retry can be claimed
                         retry_since_claim = float("inf")
                         claiming = start(loop.run_in_executor(ledger_io, claim_window, claim_size, now))
-                    # refill the window first: results are written and progress reported after the POSTs left
-                    if not stopping and refresh_task is None and now >= paused_until:
-                        token, generation = self._access_token(), self._token_generation
-                        while len(running) < window.limit:
-                            if state.settle and state.settle[0][0] <= now:
-                                _, order_id, attempts = heapq.heappop(state.settle)
-                                task = start(poster.exists(order_id, token))
-                                running[task] = ("settle", (order_id, attempts), generation)
-                                continue
-                            if not queue:
-                                break
-                            claim = queue.popleft()
-                            task = start(poster.post(claim.body, token))
-                            running[task] = ("post", claim, generation)
+                    refill(now)
                     if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
                         flush()
                     if not running and refresh_task is None and claiming is None and not completed:
@@ -421,7 +464,6 @@ class SyncEngine:
                         timer = loop.call_later(0.1, wakeup.set)
                         await wakeup.wait()
                         timer.cancel()
-                    now = time.time()
                     while completed:
                         task = completed.popleft()
                         if task is claiming:
@@ -431,34 +473,13 @@ class SyncEngine:
                             if due is not None or not claims:
                                 # retries decided while the claim ran were not in the ledger for it to see
                                 next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)
-                            continue
-                        if task is refresh_task:
+                        elif task is refresh_task:
                             refresh_task = None
                             try:
                                 task.result()
                                 refreshed = True
                             except AppError as exc:
                                 fatal = exc
-                            continue
-                        kind, job, generation = running.pop(task)
-                        exc = task.exception()
-                        if kind == "post":
-                            outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
-                        else:
-                            outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
-                        if outcome is not None:
-                            outcomes.append(outcome)
-                            if outcome.kind == "pending":
-                                next_claim_at = min(next_claim_at, outcome.next_attempt_at)
-                                retry_since_claim = min(retry_since_claim, outcome.next_attempt_at)
-                        paused_until = max(paused_until, pause)
-                        if isinstance(exc, NotAuthorised):
-                            if generation < self._token_generation:
-                                continue  # sent with the old token: simply retry with the new one
-                            if refreshed:
-                                fatal = exc  # the refreshed token is refused too
-                            elif refresh_task is None:
-                                refresh_task = start(asyncio.to_thread(self._refresh))
                 await written()
                 if queue:
                     ledger.release([c.order_id for c in queue])
