@@ -310,7 +310,8 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
             argv: list[str] | None = None) -> int:
     """The `rulrr-desktop` app for one profile. Returns the exit code (0 also when another instance of this
     profile was already running: it was asked to show its window)."""
-    from rulrr_desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show
+    from rulrr_desktop.ui.single_instance import (ANSWER_WAIT_S, AlreadyRunning, ask_running_instance_to_show,
+                                                  claim_profile)
     from rulrr_desktop.ui.style import apply_style
 
     app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
@@ -318,21 +319,23 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
     app.setApplicationDisplayName(APP_NAME)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
-    if ask_running_instance_to_show(paths):
-        return 0
+    lock = claim_profile(paths)
+    if lock is None:        # this profile's app already runs: bring its window forward and leave
+        if ask_running_instance_to_show(paths, wait_s=ANSWER_WAIT_S):
+            return 0
+        raise AlreadyRunning(f"it did not answer within {ANSWER_WAIT_S:.0f} s")
     paths.ensure()
     apply_style(app)
-    instance = SingleInstance(paths)
     # the first pass waits a moment: importing the sync engine would compete with drawing the first window
     desktop = DesktopApp(CoreBackend(paths), first_pass_delay_s=2.0,
                          autostart_factory=lambda: _autostart_switch(paths))
     desktop.demo = demo
     desktop.worker_start_delay_ms = 300
-    # the log file is opened once the window is up (before the sync thread starts): its set-up imports
-    # logging.handlers, and nothing before the first frame logs
+    # once the window is up (before the sync thread starts): the server later launches talk to (QtNetwork),
+    # and the log file (logging.handlers); nothing before the first frame logs
+    instance: list = []
+    desktop.after_first_frame.append(lambda: instance.append(_listen_for_later_launches(paths, desktop)))
     desktop.after_first_frame.append(lambda: _start_logging(paths, demo))
-    instance.showRequested.connect(desktop.open)
-    instance.showRequested.connect(lambda: log.info("a second launch asked this window to come forward"))
     watch: list = []
     QTimer.singleShot(1000, lambda: watch.append(_watch_the_system(desktop)))   # not needed for the first frame
     desktop.start(show_window=not background or demo)
@@ -347,8 +350,19 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
         desktop.worker.stop(QUIT_TIMEOUT_S)
     for w in watch:
         w.stop()
-    instance.close()
+    for server in instance:
+        server.close()
+    lock.unlock()
     return int(code)
+
+
+def _listen_for_later_launches(paths: AppPaths, desktop: DesktopApp):
+    """A later launch of this profile brings this window forward."""
+    from rulrr_desktop.ui.single_instance import SingleInstance
+    instance = SingleInstance(paths, desktop)
+    instance.showRequested.connect(desktop.open)
+    instance.showRequested.connect(lambda: log.info("a second launch asked this window to come forward"))
+    return instance
 
 
 def _start_logging(paths: AppPaths, demo: bool) -> None:

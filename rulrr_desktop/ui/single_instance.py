@@ -1,22 +1,34 @@
 """One running app per profile: a second launch asks the first to show its window, then exits 0.
 
-A QLocalServer named after the profile (and the user's home, so two stores or two users never collide). If
-the name is taken by a crashed run (nobody answers), the stale socket is removed and this run takes over.
+Who is first is decided by a lock file in the profile's config folder (QLockFile: atomic, so two launches a
+moment apart cannot both win; the lock of a crashed run, whose process is gone, is taken over). The first run
+then listens on a QLocalServer named after the profile (and the user's home, so two stores or two users never
+collide); a later launch connects to it and says "show". The first run opens its server once its window is
+up (loading QtNetwork costs ~8 ms of start-up), so a later launch keeps trying to connect for a few seconds.
 """
 
 from __future__ import annotations
+
+import time
 
 try:        # hashlib's own blake2b, without hashlib's OpenSSL bindings (~3 ms at every start)
     from _blake2 import blake2b
 except ImportError:     # another Python implementation
     from hashlib import blake2b
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QLockFile, QObject, Signal
 
 from rulrr_desktop.core.config import AppPaths
+from rulrr_desktop.core.errors import AppError
 
 SHOW = b"show\n"
+LOCK_FILE = "app.lock"
+ANSWER_WAIT_S = 10.0     # how long a later launch waits for the first run's server to answer
+
+
+class AlreadyRunning(AppError):
+    title = "Rulrr Desktop is already running for this store"
+    action = "Look for its icon in the tray. If it does not respond, restart the computer."
 
 
 def server_name(paths: AppPaths) -> str:
@@ -24,17 +36,31 @@ def server_name(paths: AppPaths) -> str:
     return f"rulrr-desktop-{paths.profile}-{digest}"
 
 
-def ask_running_instance_to_show(paths: AppPaths, timeout_ms: int = 500) -> bool:
-    """True when another instance of this profile answered (it will show its window)."""
-    socket = QLocalSocket()
-    socket.connectToServer(server_name(paths))
-    if not socket.waitForConnected(timeout_ms):
-        return False
-    socket.write(SHOW)
-    socket.waitForBytesWritten(timeout_ms)
-    socket.waitForReadyRead(timeout_ms)   # the first instance acknowledges
-    socket.disconnectFromServer()
-    return True
+def claim_profile(paths: AppPaths) -> QLockFile | None:
+    """This profile's lock, held until the app ends; None when another running app of the profile holds it."""
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(paths.config_dir / LOCK_FILE))
+    lock.setStaleLockTime(0)    # stale only when its process is gone, never because the app ran for long
+    return lock if lock.tryLock(0) else None
+
+
+def ask_running_instance_to_show(paths: AppPaths, timeout_ms: int = 500, *, wait_s: float = 0.0) -> bool:
+    """True when another instance of this profile answered (it will show its window). Keeps trying to connect
+    for `wait_s` seconds (the first run may still be opening its server)."""
+    from PySide6.QtNetwork import QLocalSocket
+    deadline = time.monotonic() + wait_s
+    while True:
+        socket = QLocalSocket()
+        socket.connectToServer(server_name(paths))
+        if socket.waitForConnected(timeout_ms):
+            socket.write(SHOW)
+            socket.waitForBytesWritten(timeout_ms)
+            socket.waitForReadyRead(timeout_ms)   # the first instance acknowledges
+            socket.disconnectFromServer()
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)     # the first run's server is not up yet: try again shortly
 
 
 class SingleInstance(QObject):
@@ -43,6 +69,7 @@ class SingleInstance(QObject):
     showRequested = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
         super().__init__(parent)
         self.name = server_name(paths)
         self.server = QLocalServer(self)
@@ -58,7 +85,7 @@ class SingleInstance(QObject):
             socket.readyRead.connect(lambda s=socket: self._read(s))
             socket.disconnected.connect(socket.deleteLater)
 
-    def _read(self, socket: QLocalSocket) -> None:
+    def _read(self, socket) -> None:
         if bytes(socket.readAll().data()).startswith(SHOW.strip()):
             socket.write(b"ok\n")
             socket.flush()
