@@ -14,7 +14,7 @@ import pytest
 from rulrr_desktop.core.status_text import SyncState
 from rulrr_desktop.ui.app import DesktopApp
 
-from conftest import STATES
+from ui_support import STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from rulrr_desktop.ui.app import DesktopApp
 from rulrr_desktop.ui.backend import CoreBackend
 from rulrr_desktop.ui.style import apply_style
 
-from conftest import write_generic_export
+from ui_support import write_generic_export
 
 
 def save_with_web_view(window, view, path) -> None:

@@ -27,7 +27,7 @@ from rulrr_desktop.core.status_text import SyncState
 from rulrr_desktop.ui.app import DesktopApp
 from rulrr_desktop.ui.backend import CoreBackend
 
-from conftest import write_generic_export
+from ui_support import write_generic_export
 
 ORDERS = 20_000
 MAX_STALL_MS = 50

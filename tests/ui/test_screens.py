@@ -17,7 +17,7 @@ from rulrr_desktop.ui.style import apply_style, dark_palette
 from rulrr_desktop.ui.tray import Tray
 from rulrr_desktop.ui.wizard import FirstRunWizard
 
-from conftest import NOW, PROBLEMS, STATES, sample_status
+from ui_support import NOW, PROBLEMS, STATES, sample_status
 
 
 @pytest.fixture(autouse=True)
