@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
                                QMainWindow, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
 

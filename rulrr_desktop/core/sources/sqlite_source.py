@@ -309,8 +309,6 @@ class SqliteSource:
             position = self._transaction(con, lambda: self._start(con, orders, last))
         except sqlite3.Error as exc:
             raise self._query_error(exc, orders) from None
-        ci = orders.cursor_column
-        ii = orders.id_column
         while True:
             def read() -> tuple[list, dict[Any, list[RawRecord]]]:
                 rows = orders.after(con, position, batch_size).fetchall()
