@@ -301,7 +301,8 @@ class Ledger:
             db.executemany("UPDATE orders SET changed_hash=?, state=CASE state WHEN 'delivered' THEN "
                            "'superseded' ELSE state END WHERE order_id=?", notes)
             if ids:  # a valid version of an order clears the quarantine entries of its bad rows
-                db.executemany("DELETE FROM quarantine WHERE order_id=?", [(i,) for i in ids])
+                db.execute("DELETE FROM quarantine WHERE order_id IN (SELECT value FROM json_each(?))",
+                           (json.dumps(ids),))
             for q in quarantined:
                 cur = db.execute("INSERT OR IGNORE INTO quarantine (source_where, reason, order_id, fingerprint, "
                                  "created_at) VALUES (?, ?, ?, ?, ?)",
