@@ -22,9 +22,7 @@ def map_order(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) ->
     if is_skipped_state(state) or state.lower().startswith("fail"):
         out.skip()
         return
-    currency = (f.get("Currency", "").strip() or ctx.currency).upper()
-    if not currency:
-        raise RowProblem("the order has no Currency and the store currency is not set", row.where)
+    currency = ctx.currency_for(f.get("Currency", ""), row.where)
     money = ctx.money(currency)
     total = amount(money, row, "Order Total")
     moment = when(ctx, row, "Order Date")

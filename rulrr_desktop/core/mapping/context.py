@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timezone, tzinfo
 
+from rulrr_desktop.core.mapping.errors import RowProblem
 from rulrr_desktop.core.mapping.money import MoneyParser, parser_for
 from rulrr_desktop.core.mapping.times import DateOrder, DateTimeParser
 
@@ -40,3 +41,11 @@ class MappingContext:
         if p is None:
             p = self._money[currency] = parser_for(currency, decimal_comma=self.decimal_comma)
         return p
+
+    def currency_for(self, row_currency: str, where: str) -> str:
+        """The row's currency, else the store's; a row with neither is a problem the staff can fix once."""
+        currency = (row_currency.strip() or self.currency).upper()
+        if not currency:
+            raise RowProblem("the order has no currency and the store currency is not set "
+                             "(Settings → Store → Currency)", where)
+        return currency

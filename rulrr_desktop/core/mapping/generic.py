@@ -52,9 +52,7 @@ def _order(head: RawRecord, lines: list[RawRecord], ctx: MappingContext, out: Ma
     if is_skipped_state(f.get("status", "")):
         out.skip()
         return
-    currency = (f.get("currency", "").strip() or ctx.currency).upper()
-    if not currency:
-        raise RowProblem("the order has no currency and the store currency is not set", head.where)
+    currency = ctx.currency_for(f.get("currency", ""), head.where)
     items = tuple(_line(r, ctx, currency) for r in lines)
     if f.get("orderTotal", "").strip():
         total = amount(ctx.money(currency), head, "orderTotal")

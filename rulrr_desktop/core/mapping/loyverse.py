@@ -30,9 +30,7 @@ def _customer(f: dict[str, str], ctx: MappingContext) -> Customer | None:
 def _head(rows: list[RawRecord], ctx: MappingContext):
     head = rows[0]
     f = head.fields
-    if not ctx.currency:
-        raise RowProblem("the export has no currency and the store currency is not set "
-                         "(Settings → Store → Currency)", head.where)
+    ctx.currency_for("", head.where)  # Loyverse exports carry no currency: the store's must be set
     refund = f.get("Receipt type", "").strip().lower() == "refund"
     return head, f, refund
 

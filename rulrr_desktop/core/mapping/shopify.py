@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rulrr_desktop.core.mapping.contacts import clean_email, phone_e164, split_name
 from rulrr_desktop.core.mapping.context import MappingContext
-from rulrr_desktop.core.mapping.errors import RowProblem
 from rulrr_desktop.core.mapping.preset import (Preset, amount, clean_id, is_skipped_state, line_total, quantity,
                                                when)
 from rulrr_desktop.core.mapping.result import MappingResult
@@ -37,9 +36,7 @@ def map_order(rows: list[RawRecord], ctx: MappingContext, out: MappingResult) ->
     if f.get("Cancelled at", "").strip() or is_skipped_state(status):
         out.skip()
         return
-    currency = (f.get("Currency", "").strip() or ctx.currency).upper()
-    if not currency:
-        raise RowProblem("the order has no Currency and the store currency is not set", head.where)
+    currency = ctx.currency_for(f.get("Currency", ""), head.where)
     money = ctx.money(currency)
     total = amount(money, head, "Total")
     moment = when(ctx, head, "Created at")

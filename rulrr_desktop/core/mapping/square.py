@@ -24,10 +24,7 @@ from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 
 
 def _currency(ctx: MappingContext, row: RawRecord) -> str:
-    if not ctx.currency:
-        raise RowProblem("the export has no currency and the store currency is not set "
-                         "(Settings → Store → Currency)", row.where)
-    return ctx.currency
+    return ctx.currency_for("", row.where)
 
 
 def _moment(ctx: MappingContext, row: RawRecord):
