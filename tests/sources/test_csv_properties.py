@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rulrr_desktop.core.sources import CsvSource
@@ -18,6 +18,14 @@ from sources_helpers import read_pass
 
 # no lone "\r" in a cell: Python's csv.writer leaves it unquoted with a "\n" terminator (an ambiguous file)
 CELL = st.text(alphabet=st.sampled_from(list('ab,;|\t"\n é£€x1 ')), max_size=8)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @st.composite
@@ -32,6 +40,10 @@ def exports(draw):
                lineterminator=draw(st.sampled_from(["\r\n", "\n"]))).writerows([header, *rows])
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
     data = buf.getvalue().encode(encoding)
+    if encoding == "cp1252":
+        # Bytes that are valid UTF-8 too ("é££" in cp1252 is "飣" in UTF-8) cannot be told apart: the source
+        # reads them as UTF-8, as documented in csv_format. Only files that say they are cp1252 are cp1252.
+        assume(not _is_utf8(data))
     cuts = sorted(set(draw(st.lists(st.integers(0, len(data)), max_size=6))))
     return header, rows, data, cuts, encoding, delimiter
 
