@@ -13,7 +13,6 @@ import csv
 import json
 import signal
 import subprocess
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,21 +21,11 @@ import httpx
 import pytest
 
 from rulrr_desktop import __version__
+from polling import wait_for
 
 # The first test of this module pays for the session's build (1.5-2 min on an idle 2-core machine, more when
 # the cores are shared): allow it more than the suite's default per-test timeout.
 pytestmark = pytest.mark.timeout(900)
-
-
-def wait_for(condition, timeout: float, what: str):
-    """Polls `condition` until it returns something truthy (a deadline, not a sleep, synchronises)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def test_frozen_binary_answers_version(frozen):

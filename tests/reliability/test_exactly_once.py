@@ -8,24 +8,14 @@ import json
 import random
 import signal
 import threading
-import time
 
 import pytest
 
 from rulrr_desktop.core.ledger import Ledger
 from rulrr_desktop.core.sync import EngineOptions, build_engine
+from polling import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.01)  # polling a condition with a deadline
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def assert_exactly_once(profile, ids: list[str]) -> None:

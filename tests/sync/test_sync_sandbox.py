@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
 from rulrr_desktop.core.ledger import Ledger
 from rulrr_desktop.core.sync import build_engine
-
-
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)  # polling a condition with a deadline, not synchronising on time
-    raise AssertionError(f"timed out waiting for {what}")
+from polling import wait_for
 
 
 def test_backfill_then_incremental_passes(profile):
