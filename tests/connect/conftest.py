@@ -146,3 +146,12 @@ def app_logging(app_home):
     root.setLevel(level)
     for name, previous in quiet.items():
         logging.getLogger(name).setLevel(previous)
+
+
+@pytest.fixture
+def opened_urls(monkeypatch):
+    """The URLs the app handed to the system browser (QDesktopServices.openUrl), instead of opening them."""
+    opened: list[str] = []
+    monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl",
+                        staticmethod(lambda url: opened.append(url.toString()) or True))
+    return opened

@@ -17,14 +17,6 @@ from rulrr_desktop.ui.connect_page import ConnectPage
 
 
 @pytest.fixture
-def opened_urls(monkeypatch):
-    opened: list[str] = []
-    monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl",
-                        staticmethod(lambda url: opened.append(url.toString()) or True))
-    return opened
-
-
-@pytest.fixture
 def unreachable_credentials(unused_port):
     # a loopback port nobody listens on: the Connect page fails to load at once
     url = f"http://127.0.0.1:{unused_port}/connect"

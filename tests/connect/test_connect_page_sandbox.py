@@ -20,14 +20,6 @@ POLL_S = 1.5
 
 
 @pytest.fixture
-def opened_urls(monkeypatch):
-    opened: list[str] = []
-    monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl",
-                        staticmethod(lambda url: opened.append(url.toString()) or True))
-    return opened
-
-
-@pytest.fixture
 def page(qtbot, app_home, partner_file):
     widget = ConnectPage.for_profile(app_home, poll_interval_s=POLL_S)
     qtbot.addWidget(widget)
