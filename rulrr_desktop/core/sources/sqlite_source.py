@@ -236,10 +236,7 @@ class SqliteSource:
             for key, query in (("orders", self.orders), ("lines", self.lines), ("customers", self.customers)):
                 if query is None:
                     continue
-                try:
-                    columns = self._transaction(con, lambda q=query: q.columns(con))
-                except sqlite3.Error as exc:
-                    raise self._query_error(exc, query) from None
+                columns = self._columns(con, query)
                 details[key] = columns
                 if key == "orders":
                     headers = columns
@@ -265,6 +262,13 @@ class SqliteSource:
         finally:
             con.close()
 
+    def _columns(self, con: sqlite3.Connection, query) -> list[str]:
+        """The result columns of one of the configured queries (a query error is worded for the staff)."""
+        try:
+            return self._transaction(con, lambda: query.columns(con))
+        except sqlite3.Error as exc:
+            raise self._query_error(exc, query) from None
+
     def _check_columns(self, con: sqlite3.Connection) -> None:
         for query, needed in ((self.orders, (self.orders.cursor_column, self.orders.id_column)),
                               (self.lines, (self.lines.id_column,) if self.lines else ()),
@@ -272,10 +276,7 @@ class SqliteSource:
                                if self.customers and self.customers.cursor_column else ())):
             if query is None:
                 continue
-            try:
-                columns = self._transaction(con, lambda q=query: q.columns(con))
-            except sqlite3.Error as exc:
-                raise self._query_error(exc, query) from None
+            columns = self._columns(con, query)
             missing = [n for n in needed if n and n not in columns]
             if missing:
                 raise SourceQueryError(f"the {query.name} query has no column {', '.join(missing)}",
