@@ -14,6 +14,7 @@ from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.engine import map_records, map_rows
 from rulrr_desktop.core.mapping.square import ITEM_SALES
 from rulrr_desktop.core.mapping.times import resolve_zone
+from rulrr_desktop.core.sources.base import RecordRows
 from rulrr_desktop.core.sources.csv_source import CsvSource
 
 
@@ -122,3 +123,30 @@ def test_plain_rows_take_the_block_path_once_their_menu_lines_are_known(tmp_path
     assert slow_groups == []                  # then every order is mapped from the picked values
     assert [o.to_api() for o in again.orders] == [o.to_api() for o in first.orders]
     assert len(first.orders) == 31 and sum(o.type == "refund" for o in first.orders) == 1
+
+
+def _rows_with_unreadable_lines() -> RecordRows:
+    """T1 (lines 2-3), then two lines the parser refused (4, 5), then T2 (line 6)."""
+    def line(tid: str, time: str) -> list[str]:
+        r = dict.fromkeys(FULL, "")
+        r.update({"Date": "2026-03-09", "Time": time, "Time Zone": "Eastern Time (US & Canada)", "Item": "Latte",
+                  "Qty": "1.0", "Net Sales": "$4.50", "Tax": "$0.40", "Transaction ID": tid,
+                  "Event Type": "Payment"})
+        return [r[h] for h in FULL]
+    values = [line("T1", "10:00:00"), line("T1", "10:00:00"), [], [], line("T2", "11:00:00")]
+    columns = {h: i for i, h in enumerate(FULL)}
+    picked = [tuple(v[columns[c]] for c in ITEM_SALES.pick) if v else None for v in values]
+    return RecordRows("items.csv", tuple(FULL), values, [2, 3, 4, 5, 6], pick=ITEM_SALES.pick, picked=picked)
+
+
+def test_an_unreadable_line_after_a_quarantined_one_joins_no_earlier_order():
+    """Two unreadable lines in a row: each is quarantined on its own, and the order before them keeps exactly
+    its own two lines (the second unreadable line used to join it, on both paths)."""
+    for mapped in (map_rows(_rows_with_unreadable_lines(), ITEM_SALES, MappingContext(currency="USD")),
+                   map_records(_rows_with_unreadable_lines().records(), ITEM_SALES, MappingContext(currency="USD"))):
+        orders = {o.order_id: o for o in mapped.orders}
+        assert set(orders) == {"T1", "T2"}
+        assert len(orders["T1"].items) == 2 and orders["T1"].total == 980
+        assert [(q.where, q.reason) for q in mapped.quarantined] == [
+            ("items.csv:4", "the line could not be read as CSV (a broken quote?), so it belongs to no order"),
+            ("items.csv:5", "the line could not be read as CSV (a broken quote?), so it belongs to no order")]

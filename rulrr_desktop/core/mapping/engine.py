@@ -46,11 +46,8 @@ def map_records(records: list[RawRecord], preset: Preset, ctx: MappingContext,
                 continue
             key = clean_id(value) if value else ""
             if not key:
-                if value is None:
-                    out.quarantine(where, f"the column '{column}' is missing in this file")
-                else:
-                    out.quarantine(where, f"the {column} is empty, so the row belongs to no order")
-                last_value = None
+                out.quarantine(where, _no_order(column, value, bool(record.fields)))
+                last_value, last_prefix = None, "\0"    # the next row joins no order before this one
                 continue
             fname = where.rpartition(":")[0]
             gkey = (fname, key)
@@ -103,18 +100,14 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
     last_value: str | None = None
     for i, row in enumerate(picked):
         value = row[oi] if row is not None else None
-        # the next line of the same order (adjacent rows); as in map_records, after a quarantined row a row
-        # that has no value either joins the last group
+        # the next line of the same order (adjacent rows)
         if value == last_value and group is not None:
             group.append(i)
             continue
         key = clean_id(value) if value else ""
         if not key:
-            if value is None:
-                out.quarantine(rows.where(i), f"the column '{column}' is missing in this file")
-            else:
-                out.quarantine(rows.where(i), f"the {column} is empty, so the row belongs to no order")
-            last_value = None
+            out.quarantine(rows.where(i), _no_order(column, value, row is not None))
+            last_value, group = None, None       # the next row joins no order before this one
             continue
         group = by_key.get(key)
         if group is None:
@@ -127,6 +120,15 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
     fast(rows, picked, groups, ctx, out,
          lambda group: _map_group(fn, [record(i) for i in group], preset, ctx, out))
     return out
+
+
+def _no_order(column: str, value: str | None, readable: bool) -> str:
+    """Why a row with no order id is quarantined, in the staff's words."""
+    if not readable:
+        return "the line could not be read as CSV (a broken quote?), so it belongs to no order"
+    if value is None:
+        return f"the column '{column}' is missing in this file"
+    return f"the {column} is empty, so the row belongs to no order"
 
 
 def _order_id(preset: Preset, group: list[RawRecord]) -> str:
