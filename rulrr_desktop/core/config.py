@@ -19,6 +19,7 @@ import tomli_w
 
 from rulrr_desktop import APP_ID
 from rulrr_desktop.core.errors import ConfigError
+from rulrr_desktop.core.redact import redact
 
 HOME_ENV = "RULRR_DESKTOP_HOME"
 SECRET_ENV = "RULRR_CLIENT_SECRET"
@@ -88,6 +89,21 @@ class SyncSettings:
 
 
 @dataclass
+class NetworkSettings:
+    """How to reach Rulrr. `proxy` is the address as typed in Settings (None: the system's proxy); it is checked
+    where connections are made (`core.network.parse_proxy`), so a bad one never stops Settings from opening."""
+
+    proxy: str | None = None
+
+    def __post_init__(self) -> None:
+        text = "" if self.proxy is None else str(self.proxy).strip()
+        self.proxy = text or None
+
+    def __repr__(self) -> str:      # a proxy address may carry a password
+        return f"NetworkSettings(proxy={redact(self.proxy) if self.proxy else None!r})"
+
+
+@dataclass
 class Settings:
     """The whole `config.toml` of a profile. Unknown tables are kept in `extra` and written back untouched."""
 
@@ -95,6 +111,7 @@ class Settings:
     source: SourceSettings = field(default_factory=SourceSettings)
     store: dict[str, str] = field(default_factory=dict)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,11 +127,12 @@ class Settings:
             source = SourceSettings(**src)
             store = {k: str(v) for k, v in data.pop("store", {}).items()}
             sync = SyncSettings(**data.pop("sync", {}))
+            network = NetworkSettings(**data.pop("network", {}))
         except TypeError as exc:
             raise ConfigError(f"config.toml has a setting this version does not know ({exc})") from None
         if sync.concurrency < 1 or sync.interval_seconds < 1:
             raise ConfigError("sync.concurrency and sync.interval_seconds must be at least 1")
-        return cls(rulrr, source, store, sync, data)
+        return cls(rulrr, source, store, sync, network, data)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -122,6 +140,7 @@ class Settings:
             "source": {k: v for k, v in vars(self.source).items() if v},
             "store": dict(self.store),
             "sync": dict(vars(self.sync)),
+            "network": {k: v for k, v in vars(self.network).items() if v},
         }
         out.update(self.extra)
         return {k: v for k, v in out.items() if v}

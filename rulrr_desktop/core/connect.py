@@ -80,8 +80,7 @@ def default_client_factory(credentials: PartnerCredentials) -> Callable[[str | N
     """Builds RulrrClients for these credentials (`factory(access_token)`)."""
     def factory(access_token: str | None = None):
         from rulrr_desktop.core.api.client import RulrrClient
-        return RulrrClient(credentials.api_url, credentials.client_id, credentials.client_secret,
-                           access_token=access_token)
+        return RulrrClient.for_partner(credentials, access_token=access_token)
     return factory
 
 

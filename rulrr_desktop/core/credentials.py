@@ -18,6 +18,7 @@ import keyring.errors
 
 from rulrr_desktop.core.config import SECRET_ENV, AppPaths, Settings, load_partner, load_settings
 from rulrr_desktop.core.errors import ConfigError
+from rulrr_desktop.core.network import parse_proxy
 from rulrr_desktop.core.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,15 @@ class PartnerSetupError(ConfigError):
 
 @dataclass(frozen=True)
 class PartnerCredentials:
-    """What the app needs to talk to Rulrr as the vendor's partner. The secret never shows in a repr."""
+    """What the app needs to talk to Rulrr as the vendor's partner, and the way there (the proxy of the settings).
+    The secret and the proxy (it may hold a password) never show in a repr."""
 
     client_id: str
     client_secret: str = field(repr=False)
     api_url: str
     connect_url: str
     secret_source: str = ""      # "environment" | "keyring" | "partner file"
+    proxy: str | None = field(default=None, repr=False)   # the checked [network] proxy; None: the system's
 
     def __repr__(self) -> str:
         return (f"PartnerCredentials(client_id={self.client_id!r}, client_secret='***', api_url={self.api_url!r}, "
@@ -75,7 +78,8 @@ def resolve_credentials(settings: Settings) -> PartnerCredentials:
     if not secret:
         raise PartnerSetupError(f"no client secret was found for the partner {rulrr.client_id!r}")
     register_secret(secret)
-    return PartnerCredentials(rulrr.client_id, secret, rulrr.api_url.rstrip("/"), rulrr.connect_url, source)
+    return PartnerCredentials(rulrr.client_id, secret, rulrr.api_url.rstrip("/"), rulrr.connect_url, source,
+                              parse_proxy(settings.network.proxy))
 
 
 def load_credentials(paths: AppPaths) -> PartnerCredentials:

@@ -3,6 +3,7 @@
 The Rulrr API carries secrets in query strings (`access_token`, `client_secret`, ...), so every URL is a
 potential leak. `redact()` is applied by the logging filter (see `core.logs`) and by the API client to every
 URL and message it builds; `register_secret()` additionally masks known secret values wherever they appear.
+Credentials written into a URL (`http://user:password@proxy:3128`, as a proxy setting may be) are masked too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ MASK = "***"
 _PARAM_RE = re.compile(
     r"(?P<key>(?:%s))(?P<sep>\"?\s*[=:]\s*\"?)(?P<value>[^&\s\"',;)}\]]+)" % "|".join(SECRET_PARAMS)
 )
+# the user:password@ part of a URL ("scheme://" + userinfo + "@"); the host and port stay readable
+_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#\"']+@")
 _known_values: set[str] = set()
 _lock = threading.Lock()
 
@@ -40,6 +43,8 @@ def redact(text: object) -> str:
     """Returns `text` as a string with every secret parameter value and every registered secret masked."""
     s = str(text)
     s = _PARAM_RE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", s)
+    if "@" in s:
+        s = _USERINFO_RE.sub(lambda m: f"{m.group('scheme')}{MASK}@", s)
     if _known_values:
         with _lock:
             values = sorted(_known_values, key=len, reverse=True)

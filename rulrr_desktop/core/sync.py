@@ -653,7 +653,7 @@ def _default_client_factory(settings: Settings) -> Callable[[str], Any]:
             from rulrr_desktop.core.api import RulrrClient
             from rulrr_desktop.core.credentials import resolve_credentials
             partner = resolve_credentials(settings)
-            clients.append(RulrrClient(partner.api_url, partner.client_id, partner.client_secret))
+            clients.append(RulrrClient.for_partner(partner))
         clients[0].access_token = access_token
         return clients[0]
     return make
@@ -670,9 +670,10 @@ def build_engine(paths: AppPaths, settings: Settings | None = None, *,
     from rulrr_desktop.core.tokens import TokenManager
     settings = settings or load_settings(paths)
     partner = resolve_credentials(settings)
-    auth_client = _Lazy(lambda: RulrrClient(partner.api_url, partner.client_id, partner.client_secret))
+    auth_client = _Lazy(lambda: RulrrClient.for_partner(partner))
     tokens = TokenManager(paths, auth_client)
-    return SyncEngine(settings, paths, tokens=tokens, progress=progress, options=options)
+    return SyncEngine(settings, paths, tokens=tokens, progress=progress, options=options,
+                      poster_factory=lambda api_url, **kw: OrderPoster(api_url, proxy=partner.proxy, **kw))
 
 
 class _Lazy:

@@ -23,6 +23,7 @@ import yarl
 from rulrr_desktop.core.api import endpoints as ep
 from rulrr_desktop.core.api import failures
 from rulrr_desktop.core.api.errors import NetworkError, OutcomeUnknown, ProtocolError, RulrrError
+from rulrr_desktop.core.network import aiohttp_options
 
 KEEPALIVE_S = 4.0
 
@@ -48,8 +49,9 @@ class OrderPoster:
     """
 
     def __init__(self, api_url: str, *, max_connections: int = 8, timeout: float = 30.0,
-                 connect_timeout: float = 10.0) -> None:
+                 connect_timeout: float = 10.0, proxy: str | None = None) -> None:
         self._url = api_url.rstrip("/") + ep.ORDERS_PATH
+        self._session_options = aiohttp_options(api_url, proxy)   # the [network] proxy rule (core.network)
         self._max = max_connections
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout, sock_read=timeout,
                                               connect=connect_timeout)
@@ -63,7 +65,8 @@ class OrderPoster:
         connector = aiohttp.TCPConnector(limit=self._max, keepalive_timeout=KEEPALIVE_S, enable_cleanup_closed=True)
         self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
                                               headers={"Content-Type": "application/json"},
-                                              skip_auto_headers=("User-Agent",), raise_for_status=False)
+                                              skip_auto_headers=("User-Agent",), raise_for_status=False,
+                                              **self._session_options)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

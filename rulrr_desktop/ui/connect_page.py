@@ -185,8 +185,9 @@ class ConnectPage(QWidget):
     def _ensure_view(self):
         """Creates the web view on first use (this is where QtWebEngine gets loaded)."""
         if self._view is None:
-            from rulrr_desktop.ui.web import ConfinedWebView
+            from rulrr_desktop.ui.web import ConfinedWebView, use_proxy
             from PySide6.QtWebEngineCore import QWebEngineProfile
+            use_proxy(self.session.credentials.proxy if self.session else None)   # before the first page loads
             # Off the record (no storage name). A child of this page created after the stack, so Qt deletes the
             # view and its page first and the profile last.
             self._profile = QWebEngineProfile(self)

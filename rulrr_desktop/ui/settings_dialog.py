@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from rulrr_desktop.core import autostart
+from rulrr_desktop.core import autostart, network
 from rulrr_desktop.core.config import Settings
 from rulrr_desktop.core.errors import AppError
 from rulrr_desktop.ui.backend import Backend
@@ -57,9 +57,15 @@ class SettingsDialog(QDialog):
         self.autostart_box.setChecked(bool(autostart_switch and autostart_switch.is_enabled()))
         self.autostart_box.setEnabled(autostart_switch is not None)
         form.addRow(self.autostart_box)
-        self.proxy = QLineEdit(str(settings.extra.get("network", {}).get("proxy", "")))
-        self.proxy.setPlaceholderText("http://proxy.example.com:3128 (leave empty to use the system's)")
+        self.proxy = QLineEdit(settings.network.proxy or "")
+        self.proxy.setPlaceholderText(f"{network.EXAMPLE} (leave empty to use the system's)")
         labelled(form, "&Proxy", self.proxy, "Proxy")
+        self.proxy_problem = QLabel()
+        self.proxy_problem.setObjectName("problem")
+        self.proxy_problem.setWordWrap(True)
+        self.proxy_problem.hide()
+        form.addRow("", self.proxy_problem)
+        self.sending = sending
         self.tabs.addTab(sending, "Se&nding")
 
         self.error = QLabel()
@@ -76,6 +82,16 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentWidget(self.store_form)
             self.error.setText("Some store details need fixing first.")
             return
+        try:
+            proxy = network.parse_proxy(self.proxy.text())
+        except network.ProxySettingError as exc:
+            self.tabs.setCurrentWidget(self.sending)
+            self.proxy.setFocus()
+            self.proxy_problem.setText(f"{exc.detail}.")
+            self.proxy_problem.show()
+            self.error.setText(f"{exc.title}.")
+            return
+        self.proxy_problem.hide()
         settings = self.settings
         source = self.source_form.source()
         if source.path:
@@ -84,16 +100,7 @@ class SettingsDialog(QDialog):
         settings.store.update(self.store_form.values())
         settings.sync.interval_seconds = self.interval.value()
         settings.sync.concurrency = self.concurrency.value()
-        proxy = self.proxy.text().strip()
-        network = dict(settings.extra.get("network", {}))
-        if proxy:
-            network["proxy"] = proxy
-        else:
-            network.pop("proxy", None)
-        if network:
-            settings.extra["network"] = network
-        else:
-            settings.extra.pop("network", None)
+        settings.network.proxy = proxy
         try:
             self.backend.save(settings)
             if self.autostart_switch is not None:

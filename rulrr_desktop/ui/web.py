@@ -15,6 +15,7 @@ import logging
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtNetwork import QNetworkProxy, QNetworkProxyFactory
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
@@ -36,6 +37,20 @@ def open_externally(url: QUrl) -> None:
     if url.scheme().lower() in ("http", "https", "mailto"):
         log.info("opening %s://%s in the system browser", url.scheme(), url.host())
         QDesktopServices.openUrl(url)
+
+
+def use_proxy(proxy: str | None) -> None:
+    """Sets the proxy of every web view from the `[network] proxy` setting (a `core.network.parse_proxy` result;
+    None: the system's). Call it before the first page loads: QtWebEngine hands the proxy to Chromium then and
+    does not follow later changes. Chromium always reaches loopback addresses directly."""
+    if not proxy:
+        QNetworkProxyFactory.setUseSystemConfiguration(True)
+        return
+    url = QUrl(proxy)
+    QNetworkProxy.setApplicationProxy(QNetworkProxy(
+        QNetworkProxy.ProxyType.HttpProxy, url.host(), url.port(80),
+        url.userName(QUrl.ComponentFormattingOption.FullyDecoded),
+        url.password(QUrl.ComponentFormattingOption.FullyDecoded)))
 
 
 class _ExternalWindowPage(QWebEnginePage):

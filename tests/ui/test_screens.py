@@ -181,7 +181,7 @@ def test_settings_dialog_saves(qtbot, fake_backend, grab, tmp_path):
     with qtbot.waitSignal(dialog.accepted):
         dialog.save()
     saved = fake_backend.saved[-1]
-    assert saved.sync.interval_seconds == 120 and saved.extra["network"]["proxy"] == "http://proxy.local:3128"
+    assert saved.sync.interval_seconds == 120 and saved.network.proxy == "http://proxy.local:3128"
     assert saved.store["storeCountryCode"] == "US" and switch.is_enabled()
 
 

@@ -34,6 +34,7 @@ from rulrr_desktop.core.api.results import IntegrationStatus, OrderReceipt, Toke
 from rulrr_desktop.core.api.retry import Backoff, Repeat
 from rulrr_desktop.core.api.secrecy import forget_secret, guard_library_loggers, link_parts, remember_secret
 from rulrr_desktop.core.errors import ConfigError
+from rulrr_desktop.core.network import httpx_options, parse_proxy, proxy_for
 from rulrr_desktop.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def _require(body: dict, key: str, kind: type | tuple[type, ...] = str) -> Any:
 class RulrrClient:
     """The Rulrr partner API. Share one instance between threads; close it (or use `with`) when done.
 
+    `proxy` is the `[network] proxy` setting (None: the system's; see core.network for the rule);
     `retries` is how many times a call that is safe to repeat is tried again after a transient failure;
     `sleep` is what waits between tries: inject a recorder in tests, or `stop_event.wait` in a worker, whose
     True (the event was set) means "stop waiting": the call then gives up at once with the last error.
@@ -85,7 +87,7 @@ class RulrrClient:
     def __init__(self, api_url: str, client_id: str, client_secret: str, *, access_token: str | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, max_connections: int = 32, retries: int = 3,
                  transport: httpx.BaseTransport | None = None, sleep: Callable[[float], object] = time.sleep,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, proxy: str | None = None) -> None:
         guard_library_loggers()
         remember_secret(client_secret)
         self._base = _valid_api_url(api_url)
@@ -94,14 +96,20 @@ class RulrrClient:
         self._sleep = sleep
         self._backoff = backoff or Backoff(retries=retries)
         self._lock = threading.Lock()
+        self._proxy = parse_proxy(proxy)
         self._http = httpx.Client(
-            timeout=timeout, transport=transport, follow_redirects=False,
+            timeout=timeout, transport=transport, follow_redirects=False, **httpx_options(self._proxy),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
                                 keepalive_expiry=KEEPALIVE_S),
             headers={"User-Agent": f"rulrr-desktop/{__version__}", "Accept": _JSON})
         self._access_token: str | None = None
         self._orders_url: httpx.URL | None = None
         self.access_token = access_token
+
+    @classmethod
+    def for_partner(cls, partner: Any, **kwargs: Any) -> "RulrrClient":
+        """A client with these partner credentials (core.credentials.PartnerCredentials), through their proxy."""
+        return cls(partner.api_url, partner.client_id, partner.client_secret, proxy=partner.proxy, **kwargs)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -319,7 +327,7 @@ class RulrrClient:
         try:
             response = self._http.request(method, url, content=content, headers=headers)
         except httpx.HTTPError as exc:
-            failure = failures.from_exception(exc, url)
+            failure = failures.from_exception(exc, url, proxy=proxy_for(str(url), self._proxy))
         except RuntimeError as exc:          # "Cannot send a request, as the client has been closed."
             failure = errors.NetworkError(redact(exc)[:200])
         if log.isEnabledFor(logging.DEBUG):

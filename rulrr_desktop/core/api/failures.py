@@ -3,7 +3,8 @@
 Two sources: an httpx exception (no answer) and a non-2xx response (an answer Rulrr meant). The one rule that
 matters most: a request that certainly never reached Rulrr is a `NetworkError` (safe to send again), one that
 was sent but got no complete answer is `OutcomeUnknown` (it may have been processed). Nothing here keeps a
-reference to the httpx exception or request: their text and attributes carry the URL with its secrets.
+reference to the httpx exception or request: their text and attributes carry the URL with its secrets. A proxy
+that cannot be reached or refuses (407 included) is named in the title: the staff should look at the proxy.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from rulrr_desktop.core.redact import redact
 _MAX_DETAIL = 300
 
 # Certainly not sent: the connection was never made, or no connection was free to send on.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
-             httpx.ProxyError)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+PROXY_UNREACHABLE = "The proxy cannot be reached"
+PROXY_REFUSED = "The proxy refused the connection to Rulrr"
+PROXY_ACTION = ("Check the proxy address in Settings → Sending → Proxy (empty uses the system's proxy), or ask "
+                "whoever looks after the network. The app tries again by itself; nothing is lost.")
+PROXY_LOGIN_ACTION = ("Put the proxy's user name and password in its address, like http://user:password@host:port, "
+                      "in Settings → Sending → Proxy.")
 
 
 def _where(url: httpx.URL) -> str:
@@ -31,10 +38,20 @@ def _where(url: httpx.URL) -> str:
     return f"{host}:{url.port}" if url.port else host
 
 
-def from_exception(exc: httpx.HTTPError, url: httpx.URL) -> errors.RulrrError:
-    """The typed error for an httpx exception raised while sending to `url` (only its host is named)."""
+def _proxy_error(detail: str, title: str, action: str = PROXY_ACTION, **kw) -> errors.NetworkError:
+    """A request the proxy did not pass on to Rulrr: certainly not delivered, so safe to send again."""
+    return errors.NetworkError(detail, title=title, action=action, **kw)
+
+
+def from_exception(exc: httpx.HTTPError, url: httpx.URL, proxy: str | None = None) -> errors.RulrrError:
+    """The typed error for an httpx exception raised while sending to `url` (only its host is named), through
+    `proxy` when one was used (only its host is named)."""
     where = _where(url)
     reason = redact(str(exc) or type(exc).__name__)[:_MAX_DETAIL]
+    if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return _proxy_error(f"nothing answers at {_where(httpx.URL(proxy))} ({reason})", PROXY_UNREACHABLE)
+    if isinstance(exc, httpx.ProxyError):
+        return _proxy_error(f"it did not connect to {where} ({reason})", PROXY_REFUSED)
     if isinstance(exc, httpx.ConnectTimeout):
         return errors.NetworkError(f"connecting to {where} took too long")
     if isinstance(exc, httpx.PoolTimeout):
@@ -84,6 +101,9 @@ def error_body(response: httpx.Response) -> dict:
 
 def from_response(kind: str, response: httpx.Response) -> errors.RulrrError:
     """The typed error for a non-2xx answer to a call of `kind` (see endpoints.error_class)."""
+    if response.status_code == 407:     # from the proxy, never from Rulrr
+        return _proxy_error("the proxy asks for a user name and password", PROXY_REFUSED, PROXY_LOGIN_ACTION,
+                            status=407)
     body = error_body(response)
     code = body.get(ep.K_ERROR)
     code = code if isinstance(code, str) else ""
