@@ -140,7 +140,7 @@ class Settings:
             "source": {k: v for k, v in vars(self.source).items() if v},
             "store": dict(self.store),
             "sync": dict(vars(self.sync)),
-            "network": {k: v for k, v in vars(self.network).items() if v},
+            "network": {"proxy": proxy} if (proxy := (self.network.proxy or "").strip()) else {},
         }
         out.update(self.extra)
         return {k: v for k, v in out.items() if v}
