@@ -41,8 +41,8 @@ def open_externally(url: QUrl) -> None:
 
 def use_proxy(proxy: str | None) -> None:
     """Sets the proxy of every web view from the `[network] proxy` setting (a `core.network.parse_proxy` result;
-    None: the system's). Call it before the first page loads: QtWebEngine hands the proxy to Chromium then and
-    does not follow later changes. Chromium always reaches loopback addresses directly."""
+    None: the system's). Call it before a page loads: QtWebEngine hands Qt's application proxy (or the system's)
+    to Chromium, with the proxy's user name and password. Chromium reaches loopback addresses directly."""
     if not proxy:
         QNetworkProxyFactory.setUseSystemConfiguration(True)
         return
