@@ -201,7 +201,7 @@ def finish_on_connect_page(sandbox_url: str, integration_token: str, store_id: s
     sandbox's hook instead of a browser."""
     import httpx
     response = httpx.post(f"{sandbox_url}/_sandbox/integrations/{integration_token}/finish",
-                          params={"store_id": store_id}, timeout=10)
+                          params={"store_id": store_id}, timeout=10, trust_env=False)  # local: no system proxy
     response.raise_for_status()
 
 

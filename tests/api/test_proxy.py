@@ -66,12 +66,11 @@ def http_proxy(tmp_path_factory: pytest.TempPathFactory):
         port = wait_for(lambda: port_file.exists() and port_file.read_text().strip(), 30, "the proxy to listen")
         yield RunningProxy(int(port), log)
     finally:
-        process.terminate()
+        process.terminate()                 # proxy.py stops its acceptor and worker processes on SIGTERM
         try:
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:   # never leave a proxy behind
             process.kill()
-            process.wait()
 
 
 @pytest.fixture
