@@ -30,15 +30,18 @@ def standard_shortcut(key: QKeySequence.StandardKey) -> list[QKeySequence]:
     return QKeySequence.keyBindings(key)[:1]
 
 
-def card(title: str) -> tuple[QFrame, QVBoxLayout]:
+def card(title: str, grid: QGridLayout, *cell: int) -> QVBoxLayout:
+    """A titled card placed in `grid` at `cell` (row, column[, row span, column span]) before it is filled, so
+    that its contents are styled once, where they stay. Returns the card's layout."""
     frame = QFrame()
     frame.setObjectName("card")
+    grid.addWidget(frame, *cell)
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(14, 12, 14, 12)
     heading = QLabel(title)
     heading.setObjectName("cardTitle")
     layout.addWidget(heading)
-    return frame, layout
+    return layout
 
 
 def muted(text: str = "") -> QLabel:
@@ -101,36 +104,44 @@ class MainWindow(QMainWindow):
         self._activity_lines: list[str] = []
         self._shown: dict = {}
         self._build_menu()
+        # Built top-down: the scroll area joins the window first and every widget below is created inside it.
+        # With the app's style sheet, moving a built subtree to a new parent re-styles all of it (QScrollArea.
+        # setWidget, then setCentralWidget, re-styled the whole body twice: ~20 ms before the first frame).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.setCentralWidget(scroll)
         body = QWidget()
+        scroll.setWidget(body)
         root = QVBoxLayout(body)
         root.setContentsMargins(16, 14, 16, 14)
         root.setSpacing(12)
 
         # headline: the state in one line, as in the tray
         head = QHBoxLayout()
+        root.addLayout(head)
         self.state_icon = QLabel()
         self.state_icon.setFixedSize(40, 40)
         head.addWidget(self.state_icon)
         words = QVBoxLayout()
+        head.addLayout(words, 1)
         self.headline = QLabel()
         self.headline.setObjectName("headline")
         self.headline.setWordWrap(True)
         self.summary = muted()
         words.addWidget(self.headline)
         words.addWidget(self.summary)
-        head.addLayout(words, 1)
+        actions_column = QVBoxLayout()
+        head.addLayout(actions_column)
+        actions = QHBoxLayout()           # the buttons keep their height at the top (a stretch below them)
+        actions_column.addLayout(actions)
+        actions_column.addStretch(1)
         self.sync_button = QPushButton("&Sync now")
         self.sync_button.clicked.connect(self.syncNowRequested)
         self.pause_button = QPushButton("&Pause")
         self.pause_button.clicked.connect(lambda: self.pauseToggled.emit(not self.status.paused_by_user))
-        actions = QHBoxLayout()           # the buttons keep their height at the top (a stretch below them)
         actions.addWidget(self.sync_button)
         actions.addWidget(self.pause_button)
-        actions_column = QVBoxLayout()
-        actions_column.addLayout(actions)
-        actions_column.addStretch(1)
-        head.addLayout(actions_column)
-        root.addLayout(head)
 
         self.error_banner = Banner("error")
         root.addWidget(self.error_banner)
@@ -145,14 +156,22 @@ class MainWindow(QMainWindow):
 
         cards = QGridLayout()
         cards.setSpacing(12)
+        cards.setColumnStretch(0, 1)
+        cards.setColumnStretch(1, 1)
+        root.addLayout(cards)
+        root.addStretch(1)
         # connection card
-        conn, conn_layout = card("Rulrr connection")
+        conn_layout = card("Rulrr connection", cards, 0, 0)
         self.store_label = QLabel()
         self.store_label.setObjectName("bigNumber")
         self.store_label.setWordWrap(True)
         self.expiry_label = muted()
         self.source_label = muted()
+        for w in (self.store_label, self.expiry_label, self.source_label):
+            conn_layout.addWidget(w)
+        conn_layout.addStretch(1)
         buttons = QHBoxLayout()
+        conn_layout.addLayout(buttons)
         self.reconnect_button = QPushButton("&Reconnect…")
         self.reconnect_button.clicked.connect(self.reconnectRequested)
         self.disconnect_button = QPushButton("&Disconnect")
@@ -160,15 +179,11 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.reconnect_button)
         buttons.addWidget(self.disconnect_button)
         buttons.addStretch(1)
-        for w in (self.store_label, self.expiry_label, self.source_label):
-            conn_layout.addWidget(w)
-        conn_layout.addStretch(1)
-        conn_layout.addLayout(buttons)
-        cards.addWidget(conn, 0, 0)
 
         # sync card
-        sync, sync_layout = card("Orders")
+        sync_layout = card("Orders", cards, 0, 1)
         grid = QGridLayout()
+        sync_layout.addLayout(grid)
         self.today_value = QLabel("0")
         self.today_value.setObjectName("bigNumber")
         self.total_value = QLabel("0")
@@ -184,39 +199,25 @@ class MainWindow(QMainWindow):
             cap = muted(caption)
             grid.addWidget(cap, 1, col)
             value.setAccessibleName(caption)
-        sync_layout.addLayout(grid)
         self.times_label = muted()
         sync_layout.addWidget(self.times_label)
+        problems_row = QHBoxLayout()      # the button at its own width, on the left
+        sync_layout.addLayout(problems_row)
         self.problems_button = QPushButton("S&how orders that need a fix")
         self.problems_button.clicked.connect(self.problemsRequested)
-        problems_row = QHBoxLayout()      # the button at its own width, on the left
         problems_row.addWidget(self.problems_button)
         problems_row.addStretch(1)
-        sync_layout.addLayout(problems_row)
-        cards.addWidget(sync, 0, 1)
 
-        chart_card, chart_layout = card("Orders sent per day (last 30 days)")
+        chart_layout = card("Orders sent per day (last 30 days)", cards, 1, 0, 1, 2)
         self.chart = DailyChart()
         chart_layout.addWidget(self.chart)
-        cards.addWidget(chart_card, 1, 0, 1, 2)
 
-        activity_card, activity_layout = card("Recent activity")
+        activity_layout = card("Recent activity", cards, 2, 0, 1, 2)
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent activity")
         self.activity.setMaximumHeight(110)
         self.activity.setFrameShape(QFrame.Shape.NoFrame)
         activity_layout.addWidget(self.activity)
-        cards.addWidget(activity_card, 2, 0, 1, 2)
-        cards.setColumnStretch(0, 1)
-        cards.setColumnStretch(1, 1)
-        root.addLayout(cards)
-        root.addStretch(1)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        self.setCentralWidget(scroll)
         self.resize(780, 700)
         self.render_status(SyncStatus())
 
