@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import logging
 import socket
-import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 
 from rulrr_desktop.core.api import RulrrClient, RulrrError
-
-# Token-like values, including the characters base64 brings that get percent-encoded in a query string.
-secret_values = st.text(alphabet=string.ascii_letters + string.digits + "-_.~+/=", min_size=8, max_size=40)
+from token_strategies import secret_values
 
 
 class Records(logging.Handler):

@@ -5,12 +5,10 @@ import logging
 from hypothesis import given, strategies as st
 
 from rulrr_desktop.core.redact import MASK, RedactingFilter, redact, register_secret
-
-secret_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~", min_size=6,
-                      max_size=60)
+from token_strategies import secret_values
 
 
-@given(secret=secret_text, param=st.sampled_from(["client_secret", "access_token", "refresh_token",
+@given(secret=secret_values, param=st.sampled_from(["client_secret", "access_token", "refresh_token",
                                                   "integration_token"]))
 def test_secret_query_parameters_are_masked(secret, param):
     url = f"http://127.0.0.1:8765/v1/orders?client_id=demo-pos&{param}={secret}&orderId=A1"
