@@ -3,6 +3,8 @@
 Why: the Connect page only works if the installed build carries QtWebEngine's helper process, resources and
 locales. This diagnostic proves it on any machine (support can ask a store to run it; the packaging tests run
 it against the sandbox in the frozen build). It prints one JSON line and exits 0 only when the page loaded.
+The page goes through the profile's proxy (`[network] proxy`, its password from the keyring), as the Connect
+page does, so it also tells whether that way out works.
 """
 
 from __future__ import annotations
@@ -26,9 +28,21 @@ def run(args) -> int:
     from PySide6.QtWebEngineCore import QWebEngineProfile
     from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-    from rulrr_desktop.ui.web import ConfinedWebView
+    from rulrr_desktop.core.config import load_settings
+    from rulrr_desktop.core.errors import AppError
+    from rulrr_desktop.core.network import connection_proxy
+    from rulrr_desktop.core.redact import redact
+    from rulrr_desktop.ui.web import ConfinedWebView, use_proxy
 
+    report: dict = {"url": args.url, "ok": False}
+    try:
+        proxy = connection_proxy(load_settings(args.paths).network.proxy)
+    except AppError as exc:             # a bad proxy setting, an unreadable config.toml or keyring
+        print(json.dumps({**report, "error": exc.message}), flush=True)
+        return 1
+    report["proxy"] = redact(proxy) if proxy else "system"
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    use_proxy(proxy)                    # before the first page loads
     # The same frame the wizard shows the Connect page in: confined to the page's origin, off the record.
     # The profile is a child of the window created after the view's holder, so Qt deletes the view first.
     window = QWidget()
@@ -38,7 +52,6 @@ def run(args) -> int:
     QVBoxLayout(holder).addWidget(view)
     QVBoxLayout(window).addWidget(holder)
     window.resize(900, 700)
-    report: dict = {"url": args.url, "ok": False}
     started = time.monotonic()
 
     def finish(code: int) -> None:

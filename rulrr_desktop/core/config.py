@@ -90,8 +90,10 @@ class SyncSettings:
 
 @dataclass
 class NetworkSettings:
-    """How to reach Rulrr. `proxy` is the address as typed in Settings (None: the system's proxy); it is checked
-    where connections are made (`core.network.parse_proxy`), so a bad one never stops Settings from opening."""
+    """How to reach Rulrr. `proxy` is the address Settings saved (None: the system's proxy): http://host:port or
+    http://user@host:port, whose password is in the OS keyring, never here (a hand-written one with the password
+    inside still works, see core.network). It is checked where connections are made (`core.network`), so a bad
+    one never stops Settings from opening."""
 
     proxy: str | None = None
 

@@ -4,7 +4,8 @@ The client_id and the Rulrr URLs come from the settings (`config.load_settings` 
 file shipped with the build). The client secret is looked up, in order, in the environment
 (RULRR_CLIENT_SECRET), the OS keyring (service "rulrr-desktop", username "partner-client-secret:<client_id>")
 and the partner file. Anything missing is a setup problem of the POS vendor, never of the store, and is
-explained that way (`PartnerSetupError`).
+explained that way (`PartnerSetupError`). The way there is the profile's `[network] proxy`, with its password
+from the keyring (`core.network.connection_proxy`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import keyring.errors
 
 from rulrr_desktop.core.config import SECRET_ENV, AppPaths, Settings, load_partner, load_settings
 from rulrr_desktop.core.errors import ConfigError
-from rulrr_desktop.core.network import parse_proxy
+from rulrr_desktop.core.network import connection_proxy
 from rulrr_desktop.core.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class PartnerCredentials:
     api_url: str
     connect_url: str
     secret_source: str = ""      # "environment" | "keyring" | "partner file"
-    proxy: str | None = field(default=None, repr=False)   # the checked [network] proxy; None: the system's
+    proxy: str | None = field(default=None, repr=False)   # the [network] proxy with its password; None: the system's
 
     def __repr__(self) -> str:
         return (f"PartnerCredentials(client_id={self.client_id!r}, client_secret='***', api_url={self.api_url!r}, "
@@ -65,7 +66,8 @@ def _secret_from_keyring(client_id: str) -> str | None:
 
 
 def resolve_credentials(settings: Settings) -> PartnerCredentials:
-    """The partner credentials for these settings, or `PartnerSetupError` saying what is missing."""
+    """The partner credentials for these settings, or `PartnerSetupError` saying what is missing (a bad proxy
+    setting: `ProxySettingError`; a keyring that cannot give the proxy password: `KeyringUnavailable`)."""
     rulrr = settings.rulrr
     missing = [name for name in ("client_id", "api_url", "connect_url") if not getattr(rulrr, name)]
     if missing:
@@ -79,7 +81,7 @@ def resolve_credentials(settings: Settings) -> PartnerCredentials:
         raise PartnerSetupError(f"no client secret was found for the partner {rulrr.client_id!r}")
     register_secret(secret)
     return PartnerCredentials(rulrr.client_id, secret, rulrr.api_url.rstrip("/"), rulrr.connect_url, source,
-                              parse_proxy(settings.network.proxy))
+                              connection_proxy(settings.network.proxy))
 
 
 def load_credentials(paths: AppPaths) -> PartnerCredentials:

@@ -10,6 +10,10 @@ turns every keyring failure (missing, locked, a fail/null backend, a plaintext f
 Windows Credential Manager refuses secrets over 2,560 bytes (stored as UTF-16), so each token is its own entry
 ("<profile>:access_token", "<profile>:refresh_token") and its length is checked before writing
 (`TokenTooLong`).
+
+The password of the proxy (Settings → Sending → Proxy) is kept the same way (`ProxyPasswords`): in the keyring,
+one entry per proxy login ("proxy-password:http://user@host:port"), held in memory for this run of the app
+when the keyring fails, never in config.toml.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ class KeyringUnavailable(AppError):
     title = "The system keyring is locked or missing"
     action = ("Unlock the system keyring (sign in to the desktop again), or install one (gnome-keyring or "
               "KWallet on Linux), then try again. Until then the connection is kept in memory only.")
+
+
+# What to do when the keyring did not take the proxy password (the KeyringUnavailable of `ProxyPasswords.put`).
+PROXY_PASSWORD_HELD_ACTION = ("Unlock the system keyring (sign in to the desktop again), or install one (gnome-keyring "
+                              "or KWallet on Linux), then save Settings again. Until then the proxy password is kept "
+                              "in memory only, until Rulrr Desktop closes.")
 
 
 class TokenTooLong(AppError):
@@ -80,11 +90,11 @@ def _check_length(kind: str, value: str) -> None:
         raise TokenTooLong(f"the {kind} takes {size} bytes; the keyring accepts at most {MAX_SECRET_BYTES}")
 
 
-class TokenStore:
-    """The tokens of one profile in the OS keyring. Every failure is a `KeyringUnavailable`."""
+class _KeyringEntries:
+    """Entries of the app's service in the OS keyring (the process's keyring unless a backend is given), and the
+    one way their failures are told: `KeyringUnavailable`."""
 
-    def __init__(self, profile: str, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self.profile = profile
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
         self._backend = backend
 
     @property
@@ -95,15 +105,6 @@ class TokenStore:
     def backend_name(self) -> str:
         return backend_name(self.backend)
 
-    def _username(self, kind: str) -> str:
-        return f"{self.profile}:{kind}"
-
-    def ensure_usable(self) -> None:
-        """Raises `KeyringUnavailable` now if there is no usable keyring at all (a fail/null/plaintext backend),
-        so that a connect flow does not begin whose tokens could not be kept. No I/O: a locked keyring shows
-        only when storing."""
-        self._checked_backend()
-
     def _checked_backend(self) -> keyring.backend.KeyringBackend:
         backend = self.backend
         if not _usable(backend):
@@ -113,6 +114,36 @@ class TokenStore:
     def _fail(self, doing: str, exc: BaseException) -> KeyringUnavailable:
         detail = f"{doing} failed ({self.backend_name} said {type(exc).__name__}: {redact(exc)})"
         return KeyringUnavailable(detail)
+
+    def _delete(self, username: str, doing: str) -> bool:
+        """Deletes one entry; True if there was one. Raises `KeyringUnavailable` (`doing` says what failed)."""
+        backend = self._checked_backend()
+        try:
+            if backend.get_password(SERVICE, username) is None:
+                return False
+            backend.delete_password(SERVICE, username)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        except Exception as exc:
+            raise self._fail(doing, exc) from None
+        return True
+
+
+class TokenStore(_KeyringEntries):
+    """The tokens of one profile in the OS keyring. Every failure is a `KeyringUnavailable`."""
+
+    def __init__(self, profile: str, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        super().__init__(backend)
+        self.profile = profile
+
+    def _username(self, kind: str) -> str:
+        return f"{self.profile}:{kind}"
+
+    def ensure_usable(self) -> None:
+        """Raises `KeyringUnavailable` now if there is no usable keyring at all (a fail/null/plaintext backend),
+        so that a connect flow does not begin whose tokens could not be kept. No I/O: a locked keyring shows
+        only when storing."""
+        self._checked_backend()
 
     def save(self, access_token: str, refresh_token: str) -> None:
         """Writes both tokens; raises `KeyringUnavailable` or `TokenTooLong` (nothing is written elsewhere)."""
@@ -143,18 +174,9 @@ class TokenStore:
 
     def delete(self) -> bool:
         """Deletes this profile's tokens; True if there were any. Raises `KeyringUnavailable`."""
-        backend = self._checked_backend()
         found = False
         for kind in ("access_token", "refresh_token"):
-            try:
-                if backend.get_password(SERVICE, self._username(kind)) is None:
-                    continue
-                backend.delete_password(SERVICE, self._username(kind))
-                found = True
-            except keyring.errors.PasswordDeleteError:
-                continue
-            except Exception as exc:
-                raise self._fail("Deleting the Rulrr keys from the system keyring", exc) from None
+            found = self._delete(self._username(kind), "Deleting the Rulrr keys from the system keyring") or found
         return found
 
 
@@ -200,5 +222,80 @@ class TokenVault:
             log.warning("the Rulrr keys are held in memory: %s", exc)
             return False
         self._pending = None
+        self.last_error = None
+        return True
+
+
+class ProxyPasswords(_KeyringEntries):
+    """Proxy passwords in the OS keyring, one per proxy login: `address` is the proxy's URL with its user name and
+    without the password ("http://user@host:port", as config.toml keeps it).
+
+    `put()` never loses a password: if the keyring fails it is held in memory for this run of the app (never in
+    a file), `last_error` says why, and every later `put()` or `get()` tries the keyring again. The memory is
+    shared by every instance, so the Settings dialog and the sync engine see the same held password. Thread-safe.
+    """
+
+    _held: dict[str, str] = {}          # address -> password the keyring did not take
+    _lock = threading.Lock()
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        super().__init__(backend)
+        self.last_error: KeyringUnavailable | None = None
+
+    @staticmethod
+    def username(address: str) -> str:
+        return f"proxy-password:{address}"
+
+    def held(self, address: str) -> bool:
+        """True while the password of `address` is held in memory only (the keyring did not take it)."""
+        with self._lock:
+            return address in self._held
+
+    def put(self, address: str, password: str) -> bool:
+        """Stores the password of `address`; True if it is in the keyring, False if it is held in memory."""
+        register_secret(password)
+        with self._lock:
+            self._held[address] = password
+            return self._store_locked(address)
+
+    def get(self, address: str) -> str | None:
+        """The password of `address` (held in memory, or from the keyring), or None when none was saved.
+        Raises `KeyringUnavailable` when the keyring cannot be read."""
+        with self._lock:
+            password = self._held.get(address)
+            if password is not None:
+                self._store_locked(address)         # the keyring may work again
+                return password
+        return self._read(address)
+
+    def delete(self, address: str) -> bool:
+        """Forgets the password of `address` (memory and keyring); True if there was one. Raises
+        `KeyringUnavailable`."""
+        with self._lock:
+            held = self._held.pop(address, None) is not None
+        return self._delete(self.username(address), "Deleting the proxy password from the system keyring") or held
+
+    def _read(self, address: str) -> str | None:
+        backend = self._checked_backend()
+        try:
+            password = backend.get_password(SERVICE, self.username(address))
+        except Exception as exc:
+            raise self._fail("Reading the proxy password from the system keyring", exc) from None
+        if password:
+            register_secret(password)
+        return password or None
+
+    def _store_locked(self, address: str) -> bool:
+        try:
+            backend = self._checked_backend()
+            try:
+                backend.set_password(SERVICE, self.username(address), self._held[address])
+            except Exception as exc:  # any backend failure (D-Bus, locked, denied) means "not stored"
+                raise self._fail("Storing the proxy password in the system keyring", exc) from None
+        except KeyringUnavailable as exc:
+            self.last_error = KeyringUnavailable(exc.detail, action=PROXY_PASSWORD_HELD_ACTION)
+            log.warning("the proxy password is held in memory: %s", self.last_error)
+            return False
+        del self._held[address]
         self.last_error = None
         return True

@@ -2,7 +2,8 @@
 between the app's two HTTP paths (the httpx API client, the aiohttp order poster) and the real sandbox.
 
 What must hold: with a proxy set, every request goes through it (the proxy's access log lists them; a proxy that
-does not answer stops the request instead of being bypassed); with the setting empty, the system's proxy
+does not answer stops the request instead of being bypassed), logged in with the password kept in the keyring
+(in-memory test keyring and the real Secret Service); with the setting empty, the system's proxy
 (HTTP_PROXY, NO_PROXY) is used, except for loopback addresses, which are reached directly.
 """
 
@@ -24,8 +25,10 @@ from polling import wait_for
 from rulrr_desktop.core.api import RulrrClient
 from rulrr_desktop.core.api.errors import NetworkError
 from rulrr_desktop.core.api.failures import PROXY_REFUSED, PROXY_UNREACHABLE
-from rulrr_desktop.core.config import load_settings, save_settings
+from rulrr_desktop.core.config import Settings, load_settings, save_settings
 from rulrr_desktop.core.credentials import load_credentials
+from rulrr_desktop.core.network import store_proxy_login
+from rulrr_desktop.core.secrets import ProxyPasswords
 from rulrr_desktop.core.sync import build_engine
 from rulrr_desktop.core.sync_http import OrderPoster, PostResult
 from test_api_sandbox import order
@@ -43,6 +46,10 @@ class RunningProxy:
 
     def url(self, password: str = PASSWORD) -> str:
         return f"http://{USER}:{password}@127.0.0.1:{self.port}"
+
+    def address(self) -> str:
+        """The address as config.toml keeps it: the user name, not the password (that is in the keyring)."""
+        return f"http://{USER}@127.0.0.1:{self.port}"
 
     def passed_on(self) -> set[str]:
         """"METHOD path" of the requests the proxy passed on, from its access log (one line per connection to
@@ -106,11 +113,19 @@ def order_ids(sandbox) -> set[str]:
     return {o["orderId"] for o in sandbox.orders()["orders"]}
 
 
-def test_the_proxy_setting_carries_both_http_paths_to_rulrr(app_home, partner_file, sandbox, http_proxy):
+@pytest.mark.parametrize("keyring_kind", ["memory", pytest.param("real", marks=pytest.mark.keyring)])
+def test_the_proxy_setting_carries_both_http_paths_to_rulrr(request, app_home, partner_file, sandbox, http_proxy,
+                                                           keyring_kind):
+    if keyring_kind == "real":
+        request.getfixturevalue("real_keyring")
+        request.addfinalizer(lambda: ProxyPasswords().delete(http_proxy.address()))
     settings = load_settings(app_home)
-    settings.network.proxy = http_proxy.url()
+    saved = store_proxy_login(http_proxy.address(), PASSWORD)          # what Settings → Sending does on Save
+    assert not saved.held and ProxyPasswords().get(http_proxy.address()) == PASSWORD
+    settings.network.proxy = saved.address
     save_settings(app_home, settings)
-    credentials = load_credentials(app_home)
+    assert PASSWORD not in app_home.config_file.read_text(encoding="utf-8")
+    credentials = load_credentials(app_home)                            # the password joined back, in memory
     assert credentials.proxy == http_proxy.url() and PASSWORD not in repr(credentials)
 
     with RulrrClient.for_partner(credentials, retries=0) as client:       # how connect and sync build it
@@ -183,3 +198,24 @@ def test_loopback_is_reached_directly_whatever_the_system_proxy(sandbox, connect
         assert make_client(api_url, access_token=token, retries=0).get_store()
     assert post_order(OrderPoster(sandbox.url), token, "R-LOOPBACK-1").order_id == "R-LOOPBACK-1"
     assert "R-LOOPBACK-1" in order_ids(sandbox)
+
+
+@pytest.mark.keyring
+def test_the_web_view_selftest_goes_through_the_profiles_proxy_with_the_keyring_password(
+        real_keyring, request, app_home, sandbox, http_proxy):
+    request.addfinalizer(lambda: ProxyPasswords().delete(http_proxy.address()))
+    settings = Settings()
+    settings.network.proxy = store_proxy_login(http_proxy.address(), PASSWORD).address
+    save_settings(app_home, settings)
+    with RulrrClient(sandbox.url, "demo-pos", "demo-secret", retries=0) as client:
+        token = client.create_integration()
+    # `rulrr-connect.test` resolves only at the proxy: a rendered page proves the web view went through it
+    url = f"{sandbox.connect_url.replace('127.0.0.1', 'rulrr-connect.test')}?integration_token={token}"
+    run = subprocess.run([sys.executable, "-m", "rulrr_desktop", "selftest-webview", url, "--timeout", "60"],
+                         capture_output=True, text=True, timeout=120)
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert run.returncode == 0 and report["ok"] and report["text_chars"] > 20, run.stdout + run.stderr[-2000:]
+    assert report["proxy"] == f"http://***@127.0.0.1:{http_proxy.port}"
+    assert PASSWORD not in run.stdout + run.stderr
+    wait_for(lambda: any(target.startswith("GET connect") for target in http_proxy.passed_on()), 10,
+             "the proxy's access log to list the Connect page")

@@ -29,8 +29,8 @@ PROXY_UNREACHABLE = "The proxy cannot be reached"
 PROXY_REFUSED = "The proxy refused the connection to Rulrr"
 PROXY_ACTION = ("Check the proxy address in Settings → Sending → Proxy (empty uses the system's proxy), or ask "
                 "whoever looks after the network. The app tries again by itself; nothing is lost.")
-PROXY_LOGIN_ACTION = ("Put the proxy's user name and password in its address, like http://user:password@host:port, "
-                      "in Settings → Sending → Proxy.")
+PROXY_LOGIN_ACTION = ("In Settings → Sending, put the proxy's user name in its address, like http://user@host:port, "
+                      "and its password in the Proxy password field.")
 
 
 def _where(url: httpx.URL) -> str:
