@@ -5,15 +5,16 @@ sync loop on its worker thread.
 sync logic. `run_app()` is the entry point of `rulrr-desktop` and of `rulrr-desktop demo`.
 
 Start-up time: only what the first frame needs is imported before it (the tray, the main window, the status
-read). Dialogs, the wizard, the log file, the network/sleep watch and the start-at-login switch are imported
-when first used or once the window is up (`DesktopApp.after_first_frame`); bench/startup.py measures it.
+read). The sync loop (ui.worker), the signal handlers, dialogs, the wizard, the log file, the network/sleep
+watch and the start-at-login switch are imported when first used or once the window is up
+(`DesktopApp.after_first_frame`); what is logged before the log file opens is held in memory until then
+(core.logs). bench/startup.py measures it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import time
 from datetime import datetime
@@ -26,6 +27,7 @@ from rulrr_desktop import APP_ID, APP_NAME
 from rulrr_desktop.core import connection as connection_record
 from rulrr_desktop.core.config import AppPaths
 from rulrr_desktop.core.errors import AppError
+from rulrr_desktop.core.logs import early_records_held, hold_early_records
 from rulrr_desktop.core.status_text import ErrorInfo, SyncStatus
 from rulrr_desktop.ui.backend import Backend, CoreBackend
 
@@ -35,7 +37,6 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from rulrr_desktop.ui.icons import app_icon
 from rulrr_desktop.ui.main_window import MainWindow
 from rulrr_desktop.ui.tray import Tray
-from rulrr_desktop.ui.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 QUIT_TIMEOUT_S = 10.0
@@ -69,9 +70,9 @@ class DesktopApp(QObject):
         self.window = MainWindow()
         self.window.set_tray_available(self.tray.available)
         self.wizard = None     # FirstRunWizard, imported when first needed (start-up time)
-        self.worker = SyncWorker(backend, interval_s=interval_s, jitter_s=jitter_s,
-                                 first_pass_delay_s=first_pass_delay_s)
-        self.worker.statusChanged.connect(self._status_arrived)
+        self._worker = None    # SyncWorker, built when first needed (`worker`): after the first frame
+        self._worker_options = {"interval_s": interval_s, "jitter_s": jitter_s,
+                                "first_pass_delay_s": first_pass_delay_s}
         # progress reports come up to ten times a second: render the newest one at most every 200 ms
         self._pending: SyncStatus | None = None
         self._render_timer = QTimer(self.window)
@@ -79,8 +80,9 @@ class DesktopApp(QObject):
         self._render_timer.setInterval(200)
         self._render_timer.timeout.connect(self._render_pending)
         self._dialogs: list[QWidget] = []
+        self._closed = False
         # tray → app
-        self.tray.syncNowRequested.connect(self.worker.sync_now)
+        self.tray.syncNowRequested.connect(self.sync_now)
         self.tray.pauseToggled.connect(self.set_paused)
         self.tray.openRequested.connect(self.open)
         self.tray.problemsRequested.connect(self.show_problems)
@@ -88,7 +90,7 @@ class DesktopApp(QObject):
         self.tray.quitRequested.connect(self.quit)
         # window → app
         w = self.window
-        w.syncNowRequested.connect(self.worker.sync_now)
+        w.syncNowRequested.connect(self.sync_now)
         w.pauseToggled.connect(self.set_paused)
         w.problemsRequested.connect(self.show_problems)
         w.settingsRequested.connect(self.show_settings)
@@ -122,7 +124,26 @@ class DesktopApp(QObject):
         QTimer.singleShot(self.worker_start_delay_ms, self._start_worker)
         self._clock.start()
 
+    @property
+    def worker(self):
+        """The sync loop (ui.worker.SyncWorker), built on first use; the app starts it once the first frame is
+        up (importing it and its thread would compete with drawing that frame)."""
+        if self._worker is None:
+            from rulrr_desktop.ui.worker import SyncWorker
+            self._worker = SyncWorker(self.backend, **self._worker_options)
+            self._worker.statusChanged.connect(self._status_arrived)
+        return self._worker
+
+    def sync_now(self) -> None:
+        self.worker.sync_now()
+
+    def refresh(self) -> None:
+        """The settings or the connection changed: the worker reads them again and reports."""
+        self.worker.refresh()
+
     def _start_worker(self) -> None:
+        if self._closed:        # quit before the first frame's follow-up work was due
+            return
         from rulrr_desktop.ui.runtime import tune_for_ui
         deferred, self.after_first_frame = self.after_first_frame, []
         for work in deferred:
@@ -164,7 +185,9 @@ class DesktopApp(QObject):
             app.quit()
 
     def close(self) -> None:
-        """Stops the sync loop (in-flight requests finish, bounded) and takes every window and the tray down."""
+        """Stops the sync loop (in-flight requests finish, bounded) and takes every window and the tray down.
+        Idempotent."""
+        self._closed = True
         self._clock.stop()
         self._render_timer.stop()
         for dialog in self._dialogs:
@@ -172,11 +195,12 @@ class DesktopApp(QObject):
         if self.wizard is not None:
             self.wizard.close()
         self.window.hide()
-        self.worker.stop(QUIT_TIMEOUT_S)
-        try:
-            self.worker.statusChanged.disconnect(self._status_arrived)
-        except (RuntimeError, TypeError):
-            pass
+        if self._worker is not None:
+            self._worker.stop(QUIT_TIMEOUT_S)
+            try:
+                self._worker.statusChanged.disconnect(self._status_arrived)
+            except (RuntimeError, TypeError):
+                pass
         self.tray.hide()
 
     # --- status --------------------------------------------------------------------------------------------
@@ -238,7 +262,7 @@ class DesktopApp(QObject):
             wizard.hide()
             wizard.deleteLater()
         self.window.bring_forward()
-        self.worker.refresh()
+        self.refresh()
 
     def show_problems(self) -> None:
         from rulrr_desktop.ui.problems_dialog import ProblemsDialog
@@ -252,7 +276,7 @@ class DesktopApp(QObject):
             self.show_error(ErrorInfo.of(exc))
             return
         dialog = SettingsDialog(self.backend, settings, self.autostart_switch, self.window)
-        dialog.accepted.connect(self.worker.refresh)
+        dialog.accepted.connect(self.refresh)
         self._keep(dialog).show()
 
     def show_log(self) -> None:
@@ -290,7 +314,7 @@ class DesktopApp(QObject):
             "Nothing already sent is lost. You can connect again at any time.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        run_in_background(self.backend.disconnect, lambda _: self.worker.refresh(), self.show_error, parent=self)
+        run_in_background(self.backend.disconnect, lambda _: self.refresh(), self.show_error, parent=self)
 
     def reconnect(self) -> None:
         self.open_wizard(reconnect=True)
@@ -310,6 +334,16 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
             argv: list[str] | None = None) -> int:
     """The `rulrr-desktop` app for one profile. Returns the exit code (0 also when another instance of this
     profile was already running: it was asked to show its window)."""
+    hold_early_records()        # the log file opens once the window is up; until then records wait in memory
+    log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
+    try:
+        return _run(paths, demo=demo, background=background, argv=argv)
+    finally:
+        if early_records_held():    # it ended before its log file opened: write what it said
+            _start_logging(paths)
+
+
+def _run(paths: AppPaths, *, demo: bool, background: bool, argv: list[str] | None) -> int:
     from rulrr_desktop.ui.single_instance import (ANSWER_WAIT_S, AlreadyRunning, ask_running_instance_to_show,
                                                   claim_profile)
     from rulrr_desktop.ui.style import apply_style
@@ -331,28 +365,28 @@ def run_app(paths: AppPaths, *, demo: bool = False, background: bool = False,
                          autostart_factory=lambda: _autostart_switch(paths))
     desktop.demo = demo
     desktop.worker_start_delay_ms = 300
-    # once the window is up (before the sync thread starts): the server later launches talk to (QtNetwork),
-    # and the log file (logging.handlers); nothing before the first frame logs
+    # once the window is up (before the sync thread starts): a clean quit on SIGTERM/SIGINT (until then the
+    # default ends the process, and nothing is in flight yet), the server later launches talk to (QtNetwork),
+    # and the log file (logging.handlers)
     instance: list = []
+    desktop.after_first_frame.append(lambda: _quit_on_signals(desktop))
     desktop.after_first_frame.append(lambda: instance.append(_listen_for_later_launches(paths, desktop)))
-    desktop.after_first_frame.append(lambda: _start_logging(paths, demo))
+    desktop.after_first_frame.append(lambda: _start_logging(paths))
     watch: list = []
     QTimer.singleShot(1000, lambda: watch.append(_watch_the_system(desktop)))   # not needed for the first frame
     desktop.start(show_window=not background or demo)
-    _quit_on_signals(desktop)
     if os.environ.get(STARTUP_MARK_ENV):
         # bench/startup.py: report when the first frame is up, then leave
         QTimer.singleShot(0, lambda: (print(f"ready {time.time():.6f} webengine="
                                             f"{'PySide6.QtWebEngineCore' in sys.modules}", flush=True),
                                       desktop.quit()))
     code = app.exec()
-    if desktop.worker.running:
-        desktop.worker.stop(QUIT_TIMEOUT_S)
+    desktop.close()         # idempotent: the sync loop, if it started, has finished
     for w in watch:
         w.stop()
     for server in instance:
         server.close()
-    lock.unlock()
+    lock.release()
     return int(code)
 
 
@@ -365,10 +399,10 @@ def _listen_for_later_launches(paths: AppPaths, desktop: DesktopApp):
     return instance
 
 
-def _start_logging(paths: AppPaths, demo: bool) -> None:
+def _start_logging(paths: AppPaths) -> None:
+    """Opens the log file; what was logged since `hold_early_records()` is written to it first."""
     from rulrr_desktop.core.logs import setup_logging
     setup_logging(paths.log_dir, stderr=False)
-    log.info("%s started (profile %s%s)", APP_NAME, paths.profile, ", demo" if demo else "")
 
 
 def _watch_the_system(desktop: DesktopApp):
@@ -388,6 +422,8 @@ def _autostart_switch(paths: AppPaths):
 
 def _quit_on_signals(desktop: DesktopApp) -> None:
     """SIGTERM/SIGINT (a logout, `kill`, Ctrl-C in a terminal) end the app cleanly: in-flight requests finish."""
+    import signal
+
     def handler(signum, frame):
         QTimer.singleShot(0, desktop.quit)
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -68,8 +68,8 @@ def test_diagnostics_export_from_the_window(qtbot, desktop, tmp_path, fake_backe
     assert "status.json" in zipfile.ZipFile(target).namelist()
 
 
-def _launch(home: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RULRR_DESKTOP_HOME": str(home)}
+def _launch(home: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RULRR_DESKTOP_HOME": str(home), **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "rulrr_desktop", "app", *extra], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -111,6 +111,33 @@ def test_one_instance_per_profile_and_a_clean_quit(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_what_is_logged_before_the_first_frame_reaches_the_log_file(tmp_path):
+    """The log file opens once the window is up; an app that quits right at its first frame (as the start-up
+    bench makes it) still has its first lines in the file, stamped before that frame."""
+    from datetime import datetime
+    home = tmp_path / "home"
+    proc = _launch(home, env={"RULRR_STARTUP_MARK": "1"})
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    ready = float(next(line for line in out.splitlines() if line.startswith("ready")).split()[1])
+    log = (home / "profiles" / "default" / "logs" / "rulrr-desktop.log").read_text(encoding="utf-8")
+    started = next(line for line in log.splitlines() if "Rulrr Desktop started (profile default)" in line)
+    assert datetime.strptime(started[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp() <= ready
+
+
+def test_one_launch_at_a_time_holds_a_profile(tmp_path):
+    from rulrr_desktop.core.config import AppPaths
+    from rulrr_desktop.ui.single_instance import claim_profile
+    paths = AppPaths.resolve(tmp_path, "default")
+    first = claim_profile(paths)
+    assert first is not None and first.held
+    assert claim_profile(paths) is None          # a second launch (another open file) is refused
+    first.release()
+    again = claim_profile(paths)                 # released (or its process gone): the next launch takes it
+    assert again is not None
+    again.release()
 
 
 def test_the_web_engine_is_not_loaded_to_show_the_window():
