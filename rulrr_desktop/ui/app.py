@@ -68,6 +68,7 @@ class DesktopApp(QObject):
         if tray_available is not None:
             self.tray.available = tray_available
         self.window = MainWindow()
+        self.after_first_frame.append(self.window.add_shortcuts)
         self.window.set_tray_available(self.tray.available)
         self.wizard = None     # FirstRunWizard, imported when first needed (start-up time)
         self._worker = None    # SyncWorker, built when first needed (`worker`): after the first frame

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
                                QMainWindow, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
@@ -21,13 +21,6 @@ from rulrr_desktop.ui.icons import app_icon, state_icon
 
 
 _UNSET = object()
-
-
-def standard_shortcut(key: QKeySequence.StandardKey) -> list[QKeySequence]:
-    """The platform's first binding of `key`, as `QAction.setShortcut(key)` would set it. (Every overload of
-    setShortcut also takes a `Qt.Key`, and resolving it builds all of PySide6's Qt-namespace enums: ~25 ms of
-    start-up; setShortcuts(list) does not.)"""
-    return QKeySequence.keyBindings(key)[:1]
 
 
 def card(title: str, grid: QGridLayout, *cell: int) -> QVBoxLayout:
@@ -224,14 +217,12 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         self.settings_action = QAction("&Settings…", self)
-        self.settings_action.setShortcuts(standard_shortcut(QKeySequence.StandardKey.Preferences))
         self.settings_action.triggered.connect(self.settingsRequested)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcuts(standard_shortcut(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.quitRequested)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.triggered.connect(self.quitRequested)
         menu.addAction(self.settings_action)
         menu.addSeparator()
-        menu.addAction(quit_action)
+        menu.addAction(self.quit_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.log_action = QAction("Show the &log", self)
         self.log_action.triggered.connect(self.logRequested)
@@ -239,6 +230,16 @@ class MainWindow(QMainWindow):
         self.diagnostics_action.triggered.connect(self.diagnosticsRequested)
         help_menu.addAction(self.log_action)
         help_menu.addAction(self.diagnostics_action)
+
+    def add_shortcuts(self) -> None:
+        """The platform's keys for Settings and Quit. The app adds them once the window is up: QKeySequence and
+        its 70-member StandardKey enum cost ~1 ms that the first frame does not need. (The first binding, as
+        `setShortcut(key)` would set it; but every overload of setShortcut also takes a `Qt.Key`, and resolving
+        it builds all of PySide6's Qt-namespace enums, ~25 ms: setShortcuts(list) does not.)"""
+        from PySide6.QtGui import QKeySequence
+        key = QKeySequence.StandardKey
+        self.settings_action.setShortcuts(QKeySequence.keyBindings(key.Preferences)[:1])
+        self.quit_action.setShortcuts(QKeySequence.keyBindings(key.Quit)[:1])
 
     def set_tray_available(self, available: bool) -> None:
         self.has_tray = available

@@ -140,6 +140,12 @@ def test_one_launch_at_a_time_holds_a_profile(tmp_path):
     again.release()
 
 
+def test_a_launch_without_options_is_what_the_parser_makes_of_it():
+    from rulrr_desktop import cli
+    parsed = cli.build_parser(only="app").parse_args(["app"])
+    assert vars(cli.plain_app_launch()) == vars(parsed)
+
+
 def test_the_web_engine_is_not_loaded_to_show_the_window():
     code = ("import sys; import rulrr_desktop.ui.app, rulrr_desktop.ui.main_window, rulrr_desktop.ui.tray; "
             "print(sorted(m for m in sys.modules if 'WebEngine' in m))")
