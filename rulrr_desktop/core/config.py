@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomli_w
 
 from rulrr_desktop import APP_ID
 from rulrr_desktop.core.errors import ConfigError
@@ -169,6 +168,7 @@ def save_settings(paths: AppPaths, settings: Settings) -> None:
     """Writes config.toml atomically (a crash never leaves half a file)."""
     paths.ensure()
     tmp = paths.config_file.with_suffix(".toml.tmp")
+    import tomli_w     # only to save: not at start-up
     tmp.write_text(tomli_w.dumps(settings.to_dict()), encoding="utf-8")
     os.replace(tmp, paths.config_file)
 
