@@ -267,24 +267,22 @@ class Ledger:
         q_count = 0
         with self._tx():
             db = self._db
-            existing: dict[str, tuple[str, str]] = {}
-            ids = [p[0] for p in prepared]
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                marks = ",".join("?" * len(chunk))
-                for oid, h, state in db.execute(
-                        f"SELECT order_id, hash, state FROM orders WHERE order_id IN ({marks})", chunk):
-                    existing[oid] = (h, state)
+            # Lookups and inserts are one statement each (rows packed as JSON), not one step per row: the sqlite3
+            # module hands the GIL back at every row, and a batch is recorded while the event loop sends.
+            ids = json.dumps([p[0] for p in prepared])
+            found = db.execute("SELECT json_group_array(json_array(order_id, hash, state)) FROM orders "
+                               "WHERE order_id IN (SELECT value FROM json_each(?))", (ids,)).fetchone()[0]
+            existing = {oid: (h, state) for oid, h, state in json.loads(found)}
             inserts, replaces, notes = [], [], []
             seen: dict[str, int] = {}
             for oid, h, body, where in prepared:
                 if oid in seen:  # the same order twice in one batch: the later version wins
-                    inserts[seen[oid]] = (oid, h, body, where, now)
+                    inserts[seen[oid]] = (oid, h, body, where)
                     continue
                 old = existing.get(oid)
                 if old is None:
                     seen[oid] = len(inserts)
-                    inserts.append((oid, h, body, where, now))
+                    inserts.append((oid, h, body, where))
                     new += 1
                 elif old[0] == h:
                     unchanged += 1
@@ -294,22 +292,26 @@ class Ledger:
                 else:  # delivered / superseded / in_flight: Rulrr has no update endpoint
                     notes.append((h, oid))
                     changed += 1
-            db.executemany("INSERT INTO orders (order_id, hash, state, body, source_where, created_at) "
-                           "VALUES (?, ?, 'pending', ?, ?, ?)", inserts)
+            if inserts:
+                db.execute("INSERT INTO orders (order_id, hash, state, body, source_where, created_at) "
+                           "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'pending', "
+                           "json_extract(value, '$[2]'), json_extract(value, '$[3]'), ? FROM json_each(?)",
+                           (now, json.dumps(inserts)))
             db.executemany("UPDATE orders SET hash=?, body=?, source_where=?, state='pending', attempts=0, "
                            "last_error=NULL, next_attempt_at=0 WHERE order_id=?", replaces)
             db.executemany("UPDATE orders SET changed_hash=?, state=CASE state WHEN 'delivered' THEN "
                            "'superseded' ELSE state END WHERE order_id=?", notes)
-            if ids:  # a valid version of an order clears the quarantine entries of its bad rows
-                db.execute("DELETE FROM quarantine WHERE order_id IN (SELECT value FROM json_each(?))",
-                           (json.dumps(ids),))
+            if prepared:  # a valid version of an order clears the quarantine entries of its bad rows
+                db.execute("DELETE FROM quarantine WHERE order_id IN (SELECT value FROM json_each(?))", (ids,))
             for q in quarantined:
                 cur = db.execute("INSERT OR IGNORE INTO quarantine (source_where, reason, order_id, fingerprint, "
                                  "created_at) VALUES (?, ?, ?, ?, ?)",
                                  (q.where, q.reason, getattr(q, "order_id", "") or "", fingerprint, now))
                 q_count += cur.rowcount
             rows = [(c.key(), json.dumps(c.csv_row(), separators=(",", ":"))) for c in customers if c.key()]
-            db.executemany("INSERT OR REPLACE INTO customers (key, row) VALUES (?, ?)", rows)
+            if rows:
+                db.execute("INSERT OR REPLACE INTO customers (key, row) SELECT json_extract(value, '$[0]'), "
+                           "json_extract(value, '$[1]') FROM json_each(?)", (json.dumps(rows),))
             db.execute("INSERT OR REPLACE INTO cursors (source, cursor, fingerprint, updated_at) VALUES (?,?,?,?)",
                        (source, json.dumps(cursor, sort_keys=True), fingerprint, now))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('mapping_fingerprint', ?)", (fingerprint,))

@@ -1,8 +1,12 @@
-"""The SyncEngine: reads what is new in the POS export, then delivers every order to Rulrr exactly once.
+"""The SyncEngine: reads what is new in the POS export and delivers every order to Rulrr exactly once.
 
-A pass (`run_once`): read new records through the mapping pipeline into the ledger (each batch and its cursor in
-one transaction); PUT the store profile if it changed; upload the customer list if its content changed; then
-deliver orders. Exactly-once without an idempotency key rests on three rules:
+A pass (`run_once`) has two sides that run at once, so that the first orders leave while the export is still
+being read: the source side (a thread) reads new records through the mapping pipeline into the ledger, each
+batch and its cursor in one transaction, then PUTs the store profile if it changed and uploads the customer list
+if its content changed; the sending side (an event loop) claims orders from the ledger as soon as a batch is
+recorded and delivers them. They share the ledger (whose transactions keep them apart) and the access token;
+progress is reported from the sending side only.
+Exactly-once without an idempotency key rests on three rules:
   1. an order is durably `in_flight` before its POST leaves (claimed in batches, one fsynced transaction);
   2. an order whose outcome was not seen (crash, timeout, reset, lost answer) is settled with
      GET /v1/orders?orderId= before it is ever sent again: found → delivered, 404 → pending;
@@ -124,7 +128,7 @@ class EngineOptions:
     claim_min: int = 256
     flush_every_s: float = 0.05
     progress_every_s: float = 0.2
-    read_batch_size: int = 5000
+    read_batch_size: int = 1000          # small: sending starts after the first batch is recorded
 
 
 class SyncEngine:
@@ -153,6 +157,7 @@ class SyncEngine:
         self.poster_factory = poster_factory
         self._token_generation = 0
         self._token = ""
+        self._token_lock = threading.Lock()   # the sending loop and the source side (profile, customers) share it
 
     def close(self) -> None:
         self.ledger.close()
@@ -187,15 +192,7 @@ class SyncEngine:
         lock = SyncLock(self.ledger.path.parent / "sync.lock")
         try:
             lock.acquire()
-            # Each step's trouble is reported, but only "not authorised" stops the others: orders already in
-            # the ledger go out even when the export cannot be read or the store profile is refused.
-            pipeline = self._step(report, lambda: self._read(stop_event, report))
-            if pipeline is not None and not stop_event.is_set():
-                self._step(report, lambda: self._send_store_profile(pipeline, report))
-            if not stop_event.is_set():
-                self._step(report, lambda: self._send_customers(report))
-            if not stop_event.is_set():
-                asyncio.run(self._deliver(stop_event, report))
+            asyncio.run(self._deliver(stop_event, report, _SourceSide(self, stop_event, report)))
         except AppError as exc:
             report.error = exc
         except Exception as exc:  # a bug must not kill the tray's worker silently
@@ -226,8 +223,22 @@ class SyncEngine:
             return None
 
     # --- reading ------------------------------------------------------------------------------------------
-    def _read(self, stop_event: threading.Event, report: SyncReport):
-        self._emit("reading", report, force=True)
+    def _prepare(self, stopping: Callable[[], bool], report: SyncReport, side: "_SourceSide") -> None:
+        """The source side of a pass (in its own thread, see _SourceSide): read, then the store profile and the
+        customer list. Each step's trouble is reported, but only "not authorised" stops the others (and the
+        pass): orders already in the ledger go out even when the export cannot be read or the profile is
+        refused."""
+        pipeline = self._step(report, lambda: self._read(stopping, report, side.recorded))
+        side.phase = "profile"
+        if pipeline is not None and not stopping():
+            self._step(report, lambda: self._send_store_profile(pipeline, report))
+        side.phase = "customers"
+        if not stopping():
+            self._step(report, lambda: self._send_customers(report))
+
+    def _read(self, stopping: Callable[[], bool], report: SyncReport, recorded: Callable[[], None]):
+        """Records each mapped batch with its cursor (one transaction), and says so: the sending side claims
+        from the ledger as soon as a batch is in it."""
         pipeline = self.pipeline_factory(self.settings)
         fingerprint = str(getattr(pipeline, "mapping_fingerprint", "") or "")
         cursor, stored = self.ledger.source_cursor()
@@ -245,19 +256,20 @@ class SyncEngine:
             report.read += summary.new
             report.updated += summary.updated
             report.changed += summary.changed
-            self._emit("reading", report)
-            if stop_event.is_set():
+            if summary.new or summary.updated:
+                recorded()
+            if stopping():
                 break
         return pipeline
 
     # --- store profile and customers ----------------------------------------------------------------------
     def _with_client(self, call: Callable[[Any], Any]) -> Any:
         """Runs `call(client)`; on 403 refreshes the token once and tries again."""
+        token = self._access_token()
         try:
-            return call(self.client_factory(self._access_token()))
+            return call(self.client_factory(token))
         except NotAuthorised:
-            self._refresh()
-            return call(self.client_factory(self._access_token()))
+            return call(self.client_factory(self._refresh(token)))
 
     def _send_store_profile(self, pipeline, report: SyncReport) -> None:
         profile = pipeline.store_profile()
@@ -268,7 +280,6 @@ class SyncEngine:
         missing = profile.missing()
         if missing:
             raise StoreProfileRefused(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
-        self._emit("profile", report, force=True)
         try:
             self._with_client(lambda client: client.put_store(fields))
         except ValidationFailed as exc:
@@ -283,7 +294,6 @@ class SyncEngine:
         rows = self.ledger.customer_rows()
         if not rows:
             return
-        self._emit("customers", report, force=True)
         customers = [_customer_from_row(r) for r in rows]
         self._with_client(lambda client: client.upload_customer_list(customers))
         self.ledger.put(customers_hash=digest, customers_sent_at=time.time(), customers_sent=len(rows))
@@ -291,31 +301,42 @@ class SyncEngine:
 
     # --- tokens -------------------------------------------------------------------------------------------
     def _access_token(self) -> str:
-        if not self._token:
-            source = self.tokens.access_token
-            self._token = source() if callable(source) else str(source)
-        return self._token
+        token = self._token
+        if token:
+            return token
+        with self._token_lock:
+            if not self._token:
+                self._token = self._token_from_manager()
+            return self._token
 
-    def _refresh(self) -> str:
-        """One refresh after a 403; raises NotAuthorised when Rulrr refuses it too."""
-        new = self.tokens.refresh_after_forbidden(self._token or None)
-        if not isinstance(new, str) or not new:
-            self._token = ""
-            new = self._access_token()
-        self._token = new
-        self._token_generation += 1
-        return new
+    def _token_from_manager(self) -> str:
+        source = self.tokens.access_token
+        return source() if callable(source) else str(source)
+
+    def _refresh(self, rejected: str | None = None) -> str:
+        """One refresh after a 403 with `rejected` (None: the current token); raises NotAuthorised when Rulrr
+        refuses it too. A token the other side of the pass renewed meanwhile is simply used."""
+        with self._token_lock:
+            if rejected is not None and self._token and rejected != self._token:
+                return self._token
+            new = self.tokens.refresh_after_forbidden(self._token or None)
+            if not isinstance(new, str) or not new:
+                new = self._token_from_manager()
+            self._token = new
+            self._token_generation += 1
+            return new
 
     # --- delivering ---------------------------------------------------------------------------------------
-    async def _deliver(self, stop_event: threading.Event, report: SyncReport) -> None:
+    async def _deliver(self, stop_event: threading.Event, report: SyncReport, source: "_SourceSide") -> None:
+        """The pass's event loop: sends what the ledger holds while `source` is still recording the export."""
         opts = self.options
         ledger = self.ledger
         window = AimdWindow(self.settings.sync.concurrency)
-        state = _PassState(counts=ledger.counts(), started=time.monotonic())
+        state = _PassState(counts=ledger.counts(), started=time.monotonic())   # before the source side records
         for order_id, _body, attempts in ledger.unsettled():
             heapq.heappush(state.settle, (0.0, order_id, attempts))
         queue: deque[Claim] = deque()
-        running: dict[asyncio.Future, tuple[str, Any, int]] = {}
+        running: dict[asyncio.Future, tuple[str, Any, int, str]] = {}
         outcomes: list[Outcome] = []
         last_flush = time.monotonic()
         next_claim_at = 0.0
@@ -335,6 +356,8 @@ class SyncEngine:
         ledger_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         writing: deque[asyncio.Future] = deque()     # outcome batches being written, oldest first
         retry_since_claim = float("inf")             # earliest retry among outcomes produced since the last claim
+        reading = True                               # the source side is still at work (see _SourceSide)
+        recorded_since_claim = False                 # it recorded a batch the running claim may not have seen
 
         def on_done(task: asyncio.Future) -> None:
             completed.append(task)
@@ -355,12 +378,13 @@ class SyncEngine:
                 if state.settle and state.settle[0][0] <= now:
                     _, order_id, attempts = heapq.heappop(state.settle)
                     running[start(poster.exists(order_id, token), request_done)] = (
-                        "settle", (order_id, attempts), generation)
+                        "settle", (order_id, attempts), generation, token)
                     continue
                 if not queue:
                     return
                 claim = queue.popleft()
-                running[start(poster.post(claim.body, token), request_done)] = ("post", claim, generation)
+                state.sending = True
+                running[start(poster.post(claim.body, token), request_done)] = ("post", claim, generation, token)
 
         def request_done(task: asyncio.Future) -> None:
             """A POST or a settling GET ended: its outcome is noted and its slot is reused at once."""
@@ -376,7 +400,7 @@ class SyncEngine:
             job_entry = running.pop(task, None)
             if job_entry is None or task.cancelled():
                 return
-            kind, job, generation = job_entry
+            kind, job, generation, token = job_entry
             now = time.time()
             exc = task.exception()
             if kind == "post":
@@ -393,7 +417,7 @@ class SyncEngine:
                 if refreshed:
                     fatal = exc  # the refreshed token is refused too
                 elif refresh_task is None:
-                    refresh_task = start(asyncio.to_thread(self._refresh))
+                    refresh_task = start(asyncio.to_thread(self._refresh, token))
             # (a 403 sent with an older token is simply retried with the new one)
             refill(now)
 
@@ -417,13 +441,45 @@ class SyncEngine:
             claims = ledger.claim(size, at)
             return claims, (ledger.next_due() if len(claims) < size else None)
 
-        self._emit("sending", report, force=True, state=state, window=window)
+        def recorded() -> None:
+            """The source side committed a batch of new orders: claim now."""
+            nonlocal next_claim_at, recorded_since_claim
+            next_claim_at = 0.0
+            recorded_since_claim = True
+            wakeup.set()
+
+        def source_finished() -> None:
+            nonlocal reading
+            reading = False
+            wakeup.set()
+
+        async def news(timeout: float) -> None:
+            try:
+                await asyncio.wait_for(wakeup.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+        async def nap(until: float) -> None:
+            """Idle until `until` (time.time()), a stop, or news from the source side."""
+            while not stop_event.is_set() and not wakeup.is_set():
+                left = until - time.time()
+                if left <= 0:
+                    return
+                await news(min(left, 0.1))
+
+        self._emit("reading", report, force=True, state=state, window=window)
         try:
+            source.start(recorded=lambda: loop.call_soon_threadsafe(recorded),
+                         finished=lambda: loop.call_soon_threadsafe(source_finished))
             async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
                                            timeout=opts.request_timeout_s) as poster:
                 while True:
                     if broken is not None:
                         raise broken
+                    if source.failure is not None and fatal is None:
+                        if not isinstance(source.failure, AppError):
+                            raise source.failure      # a bug on the source side ends the pass
+                        fatal = source.failure        # not authorised: nothing more can be sent
                     check_written()
                     now = time.time()
                     if (fatal is None and state.failures >= opts.unreachable_failures
@@ -431,34 +487,43 @@ class SyncEngine:
                         fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
                                              f" s ({state.failures} tries failed; last: {state.last_error})")
                     stopping = stop_event.is_set() or fatal is not None
+                    if stopping:
+                        source.halt.set()
                     # the next window is claimed (fsynced in_flight) while the current one is still being sent
                     if (not stopping and claiming is None and len(queue) < claim_size // 2
                             and now >= next_claim_at):
                         if outcomes:
                             flush()  # written before the claim runs: orders waiting for a retry can be claimed
                         retry_since_claim = float("inf")
+                        recorded_since_claim = False
                         claiming = start(loop.run_in_executor(ledger_io, claim_window, claim_size, now))
                     refill(now)
                     if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
                         flush()
                     if not running and refresh_task is None and claiming is None and not completed:
+                        wakeup.clear()   # before anything below awaits: news from here on ends the nap
                         if stopping:
-                            break
+                            if not reading:
+                                break
+                            await news(0.1)   # the source side ends its step
+                            continue
                         wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
                                                 paused_until if paused_until > now else None)
                                     if t is not None] or [float("inf")])
                         if queue:
                             wake = min(wake, paused_until)
                         await written()
-                        if wake == float("inf"):
+                        if wake == float("inf") and not reading:
                             due = ledger.next_due()
                             if due is None:
                                 break  # nothing left to do in this pass
                             next_claim_at = wake = due
-                        self._emit("waiting", report, state=state, window=window)
-                        await _sleep_until(wake, stop_event)
+                        self._emit(source.phase if reading else "waiting", report, state=state, window=window)
+                        await nap(wake)   # while reading: until the next batch is recorded
                         continue
-                    self._emit("sending", report, state=state, window=window)
+                    # until the first request leaves, the source side's step is the news
+                    self._emit("sending" if running or state.sending else source.phase, report, state=state,
+                               window=window)
                     if not completed:
                         wakeup.clear()
                         timer = loop.call_later(0.1, wakeup.set)
@@ -473,6 +538,8 @@ class SyncEngine:
                             if due is not None or not claims:
                                 # retries decided while the claim ran were not in the ledger for it to see
                                 next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)
+                            if recorded_since_claim:
+                                next_claim_at = 0.0
                         elif task is refresh_task:
                             refresh_task = None
                             try:
@@ -484,6 +551,8 @@ class SyncEngine:
                 if queue:
                     ledger.release([c.order_id for c in queue])
         finally:
+            source.halt.set()
+            source.join()
             ledger_io.shutdown(wait=True)
         if fatal is not None:
             raise fatal
@@ -567,7 +636,7 @@ class SyncEngine:
         if state is not None:
             c = state.counts
             delivered = c.delivered + report.delivered
-            pending = max(0, c.unsent - report.delivered - state.rejected)
+            pending = max(0, c.unsent + report.read - report.delivered - state.rejected)
             quarantined = c.quarantined + state.rejected
             rate = state.rate(report.delivered, now)
         else:
@@ -593,6 +662,7 @@ class _PassState:
     last_success: float = field(default_factory=time.monotonic)
     last_error: str = ""
     rejected: int = 0
+    sending: bool = False                                 # a POST has left during this pass
     _marks: deque = field(default_factory=deque)          # (t, delivered) samples for the rate
 
     def success(self) -> None:
@@ -615,12 +685,46 @@ class _PassState:
         return (delivered - d0) / (now - t0)
 
 
-async def _sleep_until(wake: float, stop_event: threading.Event) -> None:
-    while not stop_event.is_set():
-        left = wake - time.time()
-        if left <= 0:
-            return
-        await asyncio.sleep(min(left, 0.1))
+class _SourceSide:
+    """The source side of a pass, in a thread of its own: it records the export into the ledger batch by batch
+    (each batch with its cursor in one transaction), then sends the store profile and the customer list, while
+    the event loop already delivers what was recorded. The loop hears of each recorded batch and of the end
+    through `recorded` / `finished` (thread-safe callbacks); `halt` asks it to stop after the current step;
+    `failure` is what must end the whole pass (NotAuthorised, or a bug)."""
+
+    def __init__(self, engine: SyncEngine, stop_event: threading.Event, report: SyncReport) -> None:
+        self.engine, self.stop_event, self.report = engine, stop_event, report
+        self.phase = "reading"                 # then "profile", "customers" (for the progress display)
+        self.halt = threading.Event()
+        self.failure: BaseException | None = None
+        self._recorded: Callable[[], None] = lambda: None
+        self._finished: Callable[[], None] = lambda: None
+        self._thread: threading.Thread | None = None
+
+    def start(self, *, recorded: Callable[[], None], finished: Callable[[], None]) -> None:
+        self._recorded, self._finished = recorded, finished
+        self._thread = threading.Thread(target=self._run, name="sync-source", daemon=True)
+        self._thread.start()
+
+    def stopping(self) -> bool:
+        return self.stop_event.is_set() or self.halt.is_set()
+
+    def recorded(self) -> None:
+        self._recorded()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            self.engine._prepare(self.stopping, self.report, self)
+        except BaseException as exc:  # handed to the loop, which ends the pass with it
+            if not isinstance(exc, AppError):
+                log.exception("the source side of the sync failed")
+            self.failure = exc
+        finally:
+            self._finished()
 
 
 def _describe(exc: BaseException) -> str:

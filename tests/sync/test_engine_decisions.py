@@ -13,6 +13,7 @@ from rulrr_desktop.core.config import Settings
 from rulrr_desktop.core.ledger import Ledger
 from rulrr_desktop.core.model import Customer
 from rulrr_desktop.core.sync import EngineOptions, SyncEngine
+from polling import wait_for
 from tests.sync.fakes import Bad, FakeClient, FakePipeline, FakeRulrr, FakeTokens, make_order
 
 FAST = EngineOptions(settle_delay_s=0.05, backoff_base_s=0.02, backoff_cap_s=0.2, unreachable_after_s=0.5,
@@ -54,6 +55,39 @@ def test_every_order_is_delivered_once_and_a_second_pass_sends_nothing(make_engi
     assert seen[-1].phase == "done" and seen[-1].delivered == 250 and seen[-1].pending == 0
     again = engine.run_once()
     assert (again.read, again.delivered) == (0, 0) and len(rulrr.posts) == 250
+
+
+def test_sending_starts_while_the_export_is_still_being_read(make_engine, rulrr):
+    """The first batch is delivered while the source side still reads: it waits (bounded) for a POST before
+    handing over the second batch, which a read-everything-first pass could never satisfy."""
+    posted_before_second_batch = []
+
+    class Slow(FakePipeline):
+        def batches(self, cursor, batch_size=5000):
+            for i, batch in enumerate(super().batches(cursor, batch_size)):
+                if i == 1:
+                    try:
+                        wait_for(lambda: rulrr.posts, timeout=10, what="a POST while the export is read")
+                        posted_before_second_batch.append(True)
+                    except AssertionError:
+                        posted_before_second_batch.append(False)
+                yield batch
+
+    report = make_engine(Slow([make_order(i) for i in range(300)])).run_once()
+    assert posted_before_second_batch == [True]
+    assert report.exit_code == 0 and report.counts.delivered == 300 and rulrr.duplicates == 0
+
+
+def test_not_authorised_on_the_source_side_stops_the_whole_pass(make_engine, rulrr):
+    class Revoked(FakeClient):
+        def put_store(self, fields):
+            raise NotAuthorised("access refused", status=403)
+
+    report = make_engine(FakePipeline([make_order(i) for i in range(200)]), client=Revoked(),
+                         tokens=FakeTokens(refreshable=False)).run_once()
+    assert isinstance(report.error, NotAuthorised) and report.exit_code == 6
+    assert report.counts.in_flight == 0 and report.counts.delivered + report.counts.pending == 200
+    assert rulrr.duplicates == 0
 
 
 def test_a_lost_answer_is_settled_with_a_get_before_any_resend(make_engine, rulrr):
@@ -152,7 +186,6 @@ def test_rulrr_unreachable_ends_the_pass_with_exit_6(make_engine, rulrr):
 
 def test_stopping_releases_what_was_claimed_but_not_sent(make_engine, rulrr):
     stop = threading.Event()
-    count = {"n": 0}
 
     def progress(p):
         if p.sent >= 20:
@@ -163,7 +196,10 @@ def test_stopping_releases_what_was_claimed_but_not_sent(make_engine, rulrr):
     report = engine.run_once(stop)
     assert report.stopped and report.counts.in_flight == 0
     assert report.counts.delivered == len(rulrr.stored) < 500
-    assert report.counts.delivered + report.counts.pending == 500
+    # reading stops too (after the batch at hand): what was recorded is delivered or pending, the rest is unread
+    assert report.counts.delivered + report.counts.pending == report.read <= 500
+    report = engine.run_once()                             # the next pass reads on from the cursor
+    assert report.counts.delivered == 500 and report.counts.unsent == 0 and rulrr.duplicates == 0
 
 
 def test_store_profile_and_customers_are_sent_only_when_they_change(make_engine, rulrr):

@@ -102,6 +102,20 @@ def test_rereading_orders_dedupes_by_id_and_hash(ledger):
     assert ledger.claim(10) == []                          # a changed delivered order is never re-sent
 
 
+def test_a_recorded_body_is_sent_byte_for_byte_and_the_later_duplicate_in_a_batch_wins(ledger):
+    who = Customer(customer_id="c\"1", first_name="Zoë \\ \"Z\"", email="zoe@example.com")
+    s = ledger.record_batch([order("B1", where="pos.csv:2"), order("B2", customer=who),
+                             order("B1", total=1250, where="pos.csv:9")], [who], [], {"n": 1})
+    assert (s.new, s.unchanged, s.updated) == (2, 0, 0)
+    bodies = {c.order_id: c.body for c in ledger.claim(10)}
+    for o in (order("B1", total=1250), order("B2", customer=who)):
+        assert bodies[o.order_id] == json.dumps(o.to_api(), sort_keys=True, separators=(",", ":"))
+    assert ledger.customer_rows() == [who.csv_row()]
+    ledger.record_outcomes([Outcome("B1", "quarantined", error="refused")])
+    [entry] = ledger.quarantine()
+    assert (entry.order_id, entry.where, entry.by_rulrr) == ("B1", "pos.csv:9", True)
+
+
 def test_claim_marks_in_flight_durably_and_outcomes_move_the_state(ledger, tmp_path):
     ledger.record_batch([order(f"A{i}") for i in range(5)], [], [], {})
     claims = ledger.claim(3, now=100.0)
