@@ -10,6 +10,8 @@ it; the dev tree's PYTHONDONTWRITEBYTECODE would otherwise charge the app, and n
 compiling its own sources at every start): a private PYTHONPYCACHEPREFIX, filled by the warm-up runs, as in
 bench/sync.py. Medians of alternating runs; `webengine_loaded` says whether QtWebEngine was imported
 by the time the window showed (it must not be: the web engine loads only for the Connect page).
+`cpu_vs_bare`: the same ratio of CPU time (all threads, from launch to the `ready` line; Linux /proc): a second
+view, which waiting for a busy machine's cores does not blur.
 The last stdout line is one JSON object. `--quick` does 3 runs of each (well under a minute).
 """
 
@@ -71,18 +73,28 @@ def prepare_home(root: Path) -> Path:
     return home
 
 
-def time_until_ready(cmd: list[str], env: dict[str, str]) -> tuple[float, bool]:
-    """Seconds from launch to the `ready` line, and whether QtWebEngine was loaded by then."""
+def time_until_ready(cmd: list[str], env: dict[str, str]) -> tuple[float, bool, float | None]:
+    """Seconds from launch to the `ready` line, whether QtWebEngine was loaded by then, and the CPU seconds the
+    process had used when it printed that line."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
     try:
         for line in proc.stdout:
             if line.startswith("ready"):
-                return time.perf_counter() - started, "webengine=True" in line
+                return time.perf_counter() - started, "webengine=True" in line, cpu_seconds(proc.pid)
         raise RuntimeError(f"{cmd[:4]} exited with {proc.wait()} before it was ready")
     finally:
         proc.kill()
         proc.wait()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time of all of a process's threads so far (Linux /proc/<pid>/task/*/schedstat, in ns), or None."""
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,18 +117,24 @@ def main(argv: list[str] | None = None) -> int:
         bare_cmd = [sys.executable, "-c", BARE, icon]
         time_until_ready(bare_cmd, env)          # warm the file cache for both, and compile their bytecode
         time_until_ready(app_cmd, env)
-        app_times, bare_times, webengine = [], [], False
+        app_times, bare_times, app_cpu, bare_cpu, webengine = [], [], [], [], False
         for _ in range(runs):
-            t, _loaded = time_until_ready(bare_cmd, env)
+            t, _loaded, cpu = time_until_ready(bare_cmd, env)
             bare_times.append(t)
-            t, loaded = time_until_ready(app_cmd, env)
+            bare_cpu.append(cpu)
+            t, loaded, cpu = time_until_ready(app_cmd, env)
             app_times.append(t)
+            app_cpu.append(cpu)
             webengine |= loaded
         startup, bare = statistics.median(app_times), statistics.median(bare_times)
-        print(f"app:  {', '.join(f'{t:.3f}' for t in app_times)} s")
-        print(f"bare: {', '.join(f'{t:.3f}' for t in bare_times)} s")
+        for name, times, cpu in (("app: ", app_times, app_cpu), ("bare:", bare_times, bare_cpu)):
+            print(f"{name} {', '.join(f'{t:.3f}' for t in times)} s; CPU {', '.join(f'{t:.3f}' for t in cpu if t)} s")
         print(json.dumps({"startup_s": round(startup, 3), "bare_startup_s": round(bare, 3),
-                          "vs_bare": round(startup / bare, 2), "webengine_loaded": webengine, "runs": runs}))
+                          "vs_bare": round(startup / bare, 2),
+                          "cpu_vs_bare": (round(statistics.median(app_cpu) / statistics.median(bare_cpu), 2)
+                                          if None not in app_cpu + bare_cpu else None),
+                          "webengine_loaded": webengine, "runs": runs,
+                          "load_average": round(os.getloadavg()[0], 1)}))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
