@@ -31,10 +31,12 @@ class _EarlyRecords(logging.Handler):
 
 
 def hold_early_records(level: int = logging.INFO) -> None:
-    """Until `setup_logging()` runs, keeps every record of `level` or worse in memory (idempotent)."""
+    """Until `setup_logging()` runs, keeps every record of `level` or worse in memory. Idempotent, and nothing
+    to do when the log is already set up (the records would be written twice)."""
     root = logging.getLogger()
-    if not any(isinstance(h, _EarlyRecords) for h in root.handlers):
-        root.addHandler(_EarlyRecords())
+    if any(isinstance(h, _EarlyRecords) or getattr(h, "_rulrr", False) for h in root.handlers):
+        return
+    root.addHandler(_EarlyRecords())
     root.setLevel(level)
 
 
@@ -60,6 +62,7 @@ def setup_logging(log_dir: Path | None, *, level: int = logging.INFO, stderr: bo
             root.removeHandler(handler)
         elif getattr(handler, "_rulrr", False):
             root.removeHandler(handler)
+            handler.close()
     handlers: list[logging.Handler] = []
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)

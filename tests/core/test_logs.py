@@ -50,3 +50,11 @@ def test_the_holder_keeps_the_first_records_and_every_warning(root_logger, tmp_p
     assert "line 2" in text and "line 3" not in text
     assert "the export could not be read" in text
     assert "2 log lines from the start were not kept" in text
+
+
+def test_nothing_is_held_once_the_log_is_set_up(root_logger, tmp_path):
+    logs.setup_logging(tmp_path, stderr=False)
+    logs.hold_early_records()            # e.g. the app started by a command that set up logging itself
+    logging.getLogger("rulrr_desktop.test").info("said once")
+    logs.setup_logging(tmp_path, stderr=False)
+    assert (tmp_path / "rulrr-desktop.log").read_text(encoding="utf-8").count("said once") == 1
