@@ -14,7 +14,7 @@ from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.engine import map_records, map_rows
 from rulrr_desktop.core.mapping.square import ITEM_SALES
 from rulrr_desktop.core.mapping.times import resolve_zone
-from rulrr_desktop.core.sources.base import RecordRows
+from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 from rulrr_desktop.core.sources.csv_source import CsvSource
 
 
@@ -150,3 +150,16 @@ def test_an_unreadable_line_after_a_quarantined_one_joins_no_earlier_order():
         assert [(q.where, q.reason) for q in mapped.quarantined] == [
             ("items.csv:4", "the line could not be read as CSV (a broken quote?), so it belongs to no order"),
             ("items.csv:5", "the line could not be read as CSV (a broken quote?), so it belongs to no order")]
+
+
+def test_a_record_without_the_order_id_column_after_a_quarantined_one_joins_no_earlier_order():
+    """Records as a dict source gives them (no `values`): after an empty record, one that lacks the order id
+    column is quarantined with its own reason instead of joining T1."""
+    rows = _rows_with_unreadable_lines()
+    t1 = [RawRecord(r.where, dict(r.fields)) for r in rows.records()[:2]]
+    stray = RawRecord("items.csv:5", {k: v for k, v in t1[0].fields.items() if k != "Transaction ID"})
+    mapped = map_records([*t1, RawRecord("items.csv:4", {}), stray], ITEM_SALES, MappingContext(currency="USD"))
+    assert [(o.order_id, len(o.items), o.total) for o in mapped.orders] == [("T1", 2, 980)]
+    assert [(q.where, q.reason) for q in mapped.quarantined] == [
+        ("items.csv:4", "the line could not be read as CSV (a broken quote?), so it belongs to no order"),
+        ("items.csv:5", "the column 'Transaction ID' is missing in this file")]
