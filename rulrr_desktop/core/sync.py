@@ -518,7 +518,8 @@ class SyncEngine:
                             if due is None:
                                 break  # nothing left to do in this pass
                             next_claim_at = wake = due
-                        self._emit(source.phase if reading else "waiting", report, state=state, window=window)
+                        idle = "waiting" if not reading else "sending" if state.sending else source.phase
+                        self._emit(idle, report, state=state, window=window)
                         await nap(wake)   # while reading: until the next batch is recorded
                         continue
                     # until the first request leaves, the source side's step is the news
@@ -630,9 +631,10 @@ class SyncEngine:
     def _emit(self, phase: str, report: SyncReport, *, force: bool = False, state: "_PassState | None" = None,
               window: AimdWindow | None = None) -> None:
         now = time.monotonic()
-        if not force and now - getattr(self, "_last_emit", 0.0) < self.options.progress_every_s:
+        if (not force and phase == getattr(self, "_last_phase", "")   # a new phase is shown at once
+                and now - getattr(self, "_last_emit", 0.0) < self.options.progress_every_s):
             return
-        self._last_emit = now
+        self._last_emit, self._last_phase = now, phase
         if state is not None:
             c = state.counts
             delivered = c.delivered + report.delivered
