@@ -9,6 +9,7 @@ terminal or with --progress.
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -109,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     _install_stop_handlers(stop)
     engine = build_engine(args.paths, progress=bar)
+    # What start-up loaded (modules, the engine) lives as long as the process: the collector need not walk it at
+    # each full collection, nor once more on the way out (~0.1-0.3 s at the exit of a `sync --once`). As the
+    # desktop app does once its window is up (ui.runtime).
+    gc.freeze()
     try:
         if args.once:
             report = engine.run_once(stop)
