@@ -163,3 +163,25 @@ def test_a_record_without_the_order_id_column_after_a_quarantined_one_joins_no_e
     assert [(q.where, q.reason) for q in mapped.quarantined] == [
         ("items.csv:4", "the line could not be read as CSV (a broken quote?), so it belongs to no order"),
         ("items.csv:5", "the column 'Transaction ID' is missing in this file")]
+
+
+def _order_around_an_unreadable_line() -> RecordRows:
+    """T1 (line 2), a line the parser refused (3), T1 again (4), then T2 (line 5): line 3 may be one of T1's."""
+    rows = _rows_with_unreadable_lines()
+    values = [rows.value_list(0), [], rows.value_list(1), rows.value_list(4)]
+    columns = {h: i for i, h in enumerate(FULL)}
+    picked = [tuple(v[columns[c]] for c in ITEM_SALES.pick) if v else None for v in values]
+    return RecordRows("items.csv", tuple(FULL), values, [2, 3, 4, 5], pick=ITEM_SALES.pick, picked=picked)
+
+
+def test_an_order_with_an_unreadable_line_among_its_lines_is_quarantined_on_both_paths():
+    """An order is sent once: T1 with line 3 unread between its lines would stay short of that line forever,
+    so T1 is quarantined (line 3 too); T2 after it is mapped."""
+    for mapped in (map_rows(_order_around_an_unreadable_line(), ITEM_SALES, MappingContext(currency="USD")),
+                   map_records(_order_around_an_unreadable_line().records(), ITEM_SALES,
+                               MappingContext(currency="USD"))):
+        assert [o.order_id for o in mapped.orders] == ["T2"]
+        assert [(q.where, q.reason, q.order_id) for q in mapped.quarantined] == [
+            ("items.csv:3", "the line could not be read as CSV (a broken quote?), so it belongs to no order", ""),
+            ("items.csv:2", "line 3 could not be read, and it sits between this order's lines, so the order's "
+                            "total would be wrong", "T1")]

@@ -9,6 +9,7 @@ the batch's dedupe (first seen wins).
 from __future__ import annotations
 
 from operator import itemgetter
+from typing import Any, Callable
 
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.errors import RowProblem
@@ -37,6 +38,9 @@ def map_records(records: list[RawRecord], preset: Preset, ctx: MappingContext,
         group: list[RawRecord] = []
         last_value: str | None = None
         last_prefix = "\0"
+        unread: dict[str, str] = {}      # file → the line of its last unreadable record
+        seen: dict[int, str] = {}        # id(group) → that file's unreadable line when the group last grew
+        cut: dict[int, str] = {}         # id(group) → an unreadable line among its lines
         for record in records:
             value = record.fields.get(column)
             where = record.where
@@ -45,21 +49,43 @@ def map_records(records: list[RawRecord], preset: Preset, ctx: MappingContext,
                 group.append(record)
                 continue
             key = clean_id(value) if value else ""
+            fname, _, line = where.rpartition(":")
             if not key:
                 out.quarantine(where, _no_order(column, value, bool(record.fields)))
+                if not record.fields:
+                    unread[fname] = line
                 last_value, last_prefix = None, "\0"    # the next row joins no order before this one
                 continue
-            fname = where.rpartition(":")[0]
             gkey = (fname, key)
             group = by_key.get(gkey)  # type: ignore[assignment]
             if group is None:
                 group = by_key[gkey] = []
                 groups.append(group)
+            elif unread.get(fname, "") != seen[id(group)]:
+                cut.setdefault(id(group), unread[fname])
+            seen[id(group)] = unread.get(fname, "")
             group.append(record)
             last_value, last_prefix = value, fname + ":"
+        groups = _drop_cut(groups, lambda g: cut.get(id(g)), lambda g: (g[0].where, _order_id(preset, g)), out)
     for group in groups:
         _map_group(fn, group, preset, ctx, out)
     return out
+
+
+def _drop_cut(groups: list, cut_by: Callable[[Any], str | None], identify: Callable[[Any], tuple[str, str]],
+              out: MappingResult) -> list:
+    """`groups` without the orders that have an unreadable line among their lines, which are quarantined: an
+    order is sent once, and this one would stay short of that line (and its total wrong) forever."""
+    kept = []
+    for group in groups:
+        line = cut_by(group)
+        if line is None:
+            kept.append(group)
+            continue
+        where, order_id = identify(group)
+        out.quarantine(where, f"line {line} could not be read, and it sits between this order's lines, so the "
+                              f"order's total would be wrong", order_id)
+    return kept
 
 
 def _map_group(fn, group: list[RawRecord], preset: Preset, ctx: MappingContext, out: MappingResult) -> None:
@@ -98,6 +124,8 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
     groups: list[list[int]] = []
     group: list[int] | None = None
     last_value: str | None = None
+    unread = -1                          # the last row the parser refused
+    cut: dict[int, int] = {}             # id(group) → a refused row among its rows
     for i, row in enumerate(picked):
         value = row[oi] if row is not None else None
         # the next line of the same order (adjacent rows)
@@ -107,14 +135,22 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
         key = clean_id(value) if value else ""
         if not key:
             out.quarantine(rows.where(i), _no_order(column, value, row is not None))
+            if row is None:
+                unread = i
             last_value, group = None, None       # the next row joins no order before this one
             continue
         group = by_key.get(key)
         if group is None:
             group = by_key[key] = []
             groups.append(group)
+        elif unread > group[-1]:
+            cut.setdefault(id(group), unread)
         group.append(i)
         last_value = value
+    if cut:
+        lines = rows.lines
+        groups = _drop_cut(groups, lambda g: None if id(g) not in cut else str(lines[cut[id(g)]]),
+                           lambda g: (rows.where(g[0]), clean_id(picked[g[0]][oi])), out)
     fn = preset.map_group
     record = rows.record
     fast(rows, picked, groups, ctx, out,
