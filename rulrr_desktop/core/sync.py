@@ -126,6 +126,7 @@ class EngineOptions:
     unreachable_after_s: float = 30.0    # a pass gives up (exit 6) after this long without any success ...
     unreachable_failures: int = 8        # ... and at least this many failed requests in a row
     claim_min: int = 256
+    claim_max: int = 2048                # claims grow (×2) up to this while the queue runs dry during a claim
     flush_every_s: float = 0.05
     progress_every_s: float = 0.2
     read_batch_size: int = 1000          # small: sending starts after the first batch is recorded
@@ -344,6 +345,10 @@ class SyncEngine:
         refresh_task: asyncio.Future | None = None
         claiming: asyncio.Future | None = None     # the next window being marked in_flight (fsync) off the loop
         claim_size = max(opts.claim_min, 4 * window.maximum)
+        # A claim is fsynced; on a busy disk that can outlast sending the half-claim still queued. When the window
+        # finds the queue dry while a claim runs (and the last claim was full: more was due), claims double.
+        starved = False
+        more_due = False                             # the last claim was full
         loop = asyncio.get_running_loop()
         completed: deque[asyncio.Future] = deque()   # finished claims / token refreshes, for the loop below
         wakeup = asyncio.Event()
@@ -371,6 +376,7 @@ class SyncEngine:
         def refill(now: float) -> None:
             """Fills the window: due settlements first, then claimed orders. Called as soon as a request ends,
             so the next POST leaves within the same turn of the event loop (like a bare client's loop)."""
+            nonlocal starved
             if stop_event.is_set() or fatal is not None or refresh_task is not None or now < paused_until:
                 return
             token, generation = self._access_token(), self._token_generation
@@ -381,6 +387,8 @@ class SyncEngine:
                         "settle", (order_id, attempts), generation, token)
                     continue
                 if not queue:
+                    if claiming is not None and more_due:
+                        starved = True
                     return
                 claim = queue.popleft()
                 state.sending = True
@@ -536,6 +544,10 @@ class SyncEngine:
                             claiming = None
                             claims, due = task.result()
                             queue.extend(claims)
+                            full = len(claims) == claim_size
+                            if starved:
+                                claim_size = min(2 * claim_size, max(opts.claim_max, claim_size))
+                            starved, more_due = False, full
                             if due is not None or not claims:
                                 # retries decided while the claim ran were not in the ledger for it to see
                                 next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)

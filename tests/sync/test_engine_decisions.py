@@ -90,6 +90,31 @@ def test_not_authorised_on_the_source_side_stops_the_whole_pass(make_engine, rul
     assert rulrr.duplicates == 0
 
 
+def test_claims_grow_when_the_queue_runs_dry_during_one(make_engine, rulrr, app_home):
+    """A claim is fsynced: on a busy disk it can outlast the orders still queued. Here the second claim returns
+    only once the window has found the queue empty (13 of its 16 orders answered); the next claim is twice as
+    large. Nothing is sent twice."""
+    orders = [make_order(i) for i in range(200)]
+    with Ledger(app_home.ensure().ledger_file) as ledger:
+        ledger.record_batch(orders, [], [], {"n": 200}, "fp1")
+    sent = [0]
+    engine = make_engine(FakePipeline(orders), progress=lambda p: sent.__setitem__(0, p.sent),
+                         options=EngineOptions(claim_min=16, progress_every_s=0.0))
+    limits = []
+    claim = engine.ledger.claim
+
+    def busy_disk_claim(limit, now=None):
+        limits.append(limit)
+        if len(limits) == 2:
+            wait_for(lambda: sent[0] >= 13, timeout=10, what="the window to drain the first claim")
+        return claim(limit, now)
+
+    engine.ledger.claim = busy_disk_claim
+    report = engine.run_once()
+    assert report.exit_code == 0 and report.counts.delivered == 200 and rulrr.duplicates == 0
+    assert limits[:3] == [16, 16, 32] and max(limits) <= EngineOptions().claim_max
+
+
 def test_a_lost_answer_is_settled_with_a_get_before_any_resend(make_engine, rulrr):
     rulrr.script = {"R-00001": ["store-then-lose"], "R-00002": [OutcomeUnknown("no answer in time")]}
     report = make_engine(FakePipeline([make_order(i) for i in range(5)])).run_once()
