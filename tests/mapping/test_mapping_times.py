@@ -83,6 +83,10 @@ def test_separate_date_time_zone_columns():
     assert parser.utc_parts("2026-07-15", "12:56:55", "Eastern Time (US & Canada)") == \
         datetime(2026, 7, 15, 16, 56, 55, tzinfo=UTC)
     assert parser.utc_parts("2026-07-15", "12:56:55", "") == datetime(2026, 7, 15, 12, 56, 55, tzinfo=UTC)
+    # eight characters that are not ISO "HH:MM:SS" are read as before, or refused as before
+    assert parser.utc_parts("2026-07-15", " 1:56:55", "") == datetime(2026, 7, 15, 1, 56, 55, tzinfo=UTC)
+    with pytest.raises(TimeError):
+        parser.utc_parts("2026-07-15", "24:00:00", "")
 
 
 def test_split_zone():
@@ -173,10 +177,13 @@ def test_sniffing_never_contradicts_the_data(dates):
 @RELAXED
 @given(wall=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 12, 31)),
        zone=st.sampled_from(["America/New_York", "Europe/London", "Eastern Time (US & Canada)", "EST", "",
-                             "Australia/Lord_Howe", "America/Santiago", "America/Havana"]))
-def test_the_date_time_zone_fast_path_agrees_with_the_exact_rule(wall, zone):
+                             "Australia/Lord_Howe", "America/Santiago", "America/Havana"]),
+       time_format=st.sampled_from(["%H:%M:%S.%f", "%H:%M:%S"]))
+def test_the_date_time_zone_fast_path_agrees_with_the_exact_rule(wall, zone, time_format):
     parser = DateTimeParser(DateOrder("ymd"), default_zone=LONDON)
+    if time_format == "%H:%M:%S":       # Square's own format: read in C on a day without a DST change
+        wall = wall.replace(microsecond=0)
     expected = to_utc(wall, resolve_zone(zone) if zone else LONDON)
-    got = parser.utc_parts(wall.strftime("%Y-%m-%d"), wall.strftime("%H:%M:%S.%f"), zone)
-    assert got == expected
-    assert parser.utc_parts(wall.strftime("%Y-%m-%d"), wall.strftime("%H:%M:%S.%f"), zone) == expected  # cached
+    got = parser.utc_parts(wall.strftime("%Y-%m-%d"), wall.strftime(time_format), zone)
+    assert got == expected and got.tzinfo is UTC and got.utcoffset() == expected.utcoffset()
+    assert parser.utc_parts(wall.strftime("%Y-%m-%d"), wall.strftime(time_format), zone) == expected  # cached

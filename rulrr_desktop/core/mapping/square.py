@@ -148,11 +148,26 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
     values = picked
     where = rows.where
     money = ctx.money(currency)
-    amount_known = money.known.get
     items = ctx.memo("square-items")
+    # row[i_item:i_ev + 1] (item, price point, qty, net, SKU, tax, event type) → (item, net + tax, is a refund):
+    # one lookup per row once a line is known
+    lines = ctx.memo("square-item-lines")
     customers = ctx.memo("square-customers")
     utc_parts = ctx.dates.utc_parts
     add_order = out.add_order
+
+    def line_of(row) -> tuple[OrderItem, int, bool] | None:
+        """A line not seen yet, from its menu line (None when the record path must make that first)."""
+        cached = items.get(item_key(row))
+        if cached is None:
+            return None
+        item, net = cached
+        tax_text = row[i_tax]
+        ev = row[i_ev]
+        line = lines[row[i_item:i_ev + 1]] = (item, net + (money(tax_text) if tax_text else 0),
+                                              bool(ev) and ev != "Payment" and ev.strip().lower() == "refund")
+        return line
+
     for group in groups:
         try:
             sale: list[OrderItem] = []
@@ -161,16 +176,11 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
             refunds: dict[tuple[str, str, str], list] | None = None
             for i in group:
                 row = values[i]
-                cached = items.get(item_key(row))
-                if cached is None:
+                line = lines.get(row[i_item:i_ev + 1]) or line_of(row)
+                if line is None:
                     break
-                tax_text = row[i_tax]
-                tax = amount_known(tax_text)
-                if tax is None:
-                    tax = money(tax_text) if tax_text else 0
-                item, net = cached
-                ev = row[i_ev]
-                if ev and ev != "Payment" and ev.strip().lower() == "refund":
+                item, total, refund = line
+                if refund:
                     key = moment_key(row)
                     if refunds is None:
                         refunds = {}
@@ -178,12 +188,12 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
                     if entry is None:
                         entry = refunds[key] = [i, [], 0]
                     entry[1].append(item)
-                    entry[2] += net + tax
+                    entry[2] += total
                 else:
                     if sale_at < 0:
                         sale_at = i
                     sale.append(item)
-                    sale_total += net + tax
+                    sale_total += total
             else:
                 first = values[group[0]]
                 cid, name = first[i_cid], first[i_cname]

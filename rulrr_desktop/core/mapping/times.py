@@ -22,6 +22,7 @@ from rulrr_desktop.core.mapping.zones import ABBREVIATIONS, RAILS_ZONES, WINDOWS
 
 UTC = timezone.utc
 _combine = datetime.combine
+_from_iso = datetime.fromisoformat
 _CACHE_LIMIT = 200_000
 _OFFSET_RE = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 _MONTHS = {m: i for i, m in enumerate(
@@ -292,13 +293,20 @@ class DateTimeParser:
         day = self._days.get((date_text, zone_text))
         if day is None:
             day = self._day(date_text, zone_text)
-        d, offset, zone = day
-        t = self._times.get(time_text) or self.parse_time(time_text)
+        d, offset, zone, iso_day = day
         if offset is not None:  # no DST change that day: one fixed offset
-            return _combine(d, t, UTC) - offset
+            if len(time_text) == 8 and time_text[2] == ":" and time_text[5] == ":":
+                # the common "HH:MM:SS" (times rarely repeat: no cache), read in C; anything it refuses
+                # (" 1:00:00", "24:00:00") takes parse_time below
+                try:
+                    return _from_iso(iso_day + time_text + "+00:00") - offset
+                except ValueError:
+                    pass
+            return _combine(d, self._times.get(time_text) or self.parse_time(time_text), UTC) - offset
+        t = self._times.get(time_text) or self.parse_time(time_text)
         return _combine(d, t, zone).replace(fold=0).astimezone(UTC)
 
-    def _day(self, date_text: str, zone_text: str) -> tuple[date, timedelta | None, tzinfo]:
+    def _day(self, date_text: str, zone_text: str) -> tuple[date, timedelta | None, tzinfo, str]:
         d = self.parse_date(date_text)
         zone = resolve_zone(zone_text) if zone_text and zone_text.strip() else self.default_zone
         start = datetime(d.year, d.month, d.day, tzinfo=zone).utcoffset()
@@ -306,5 +314,5 @@ class DateTimeParser:
         offset = start if start == end else None
         if len(self._days) >= _CACHE_LIMIT:
             self._days.clear()
-        value = self._days[(date_text, zone_text)] = (d, offset, zone)
+        value = self._days[(date_text, zone_text)] = (d, offset, zone, f"{d.isoformat()}T")
         return value
