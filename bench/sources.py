@@ -5,7 +5,10 @@ Generates (in a temp dir) a 1,000,000-row and a 10,000-row CSV in Square's 35-co
 Rates are per CPU second of the measuring process (the machine is shared: wall time would measure the others).
 - `csv_reader_rows_per_s`: plain `csv.reader` iteration over the big file (the baseline);
 - `rows_per_s`: the configured source + mapping through `Pipeline.batches` over the same file, in a subprocess
-  whose peak RSS is `peak_rss_mb`; `vs_csv_reader` = rows_per_s ÷ csv_reader_rows_per_s (target ≥ 0.25);
+  whose peak RSS is `peak_rss_mb`; `vs_csv_reader` = rows_per_s ÷ csv_reader_rows_per_s (target ≥ 0.25).
+  Both sides get the same treatment: each is the best of 2 runs, and each run's time includes its own setup
+  (opening the file and building the reader; building the Pipeline, which reads the file's head to recognise
+  it) and excludes importing the modules (csv, rulrr_desktop.core.pipeline) before the clock starts;
 - `incremental_ratio`: an incremental pass (a new Pipeline, as a sync pass builds it, resuming from the cursor
   after 100 rows were appended) on the big file ÷ the same on the 10k-row file (target ≤ 1.5).
 For the breakdown it also reports the reader alone (`reader_rows_per_s`, `reader_vs_csv_reader`) and the CPU
@@ -166,7 +169,9 @@ def main() -> None:
               f"({big.stat().st_size / 1e6:.0f} MB)", flush=True)
         baseline = max(csv_reader_rate(big) for _ in range(2))
         print(f"csv.reader: {baseline:,.0f} rows/s", flush=True)
-        run = _child(big, tmp_path / "big.cursor")
+        runs = [_child(big, tmp_path / "big.cursor") for _ in range(2)]   # best of 2, as the baseline
+        run = min(runs, key=lambda r: r["cpu_seconds"])
+        run["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
         rate = big_rows / run["cpu_seconds"]
         print(f"pipeline: {rate:,.0f} rows per CPU s ({big_rows / run['seconds']:,.0f} rows/s wall), "
               f"{run['orders']:,} orders, peak RSS {run['peak_rss_mb']:.0f} MB", flush=True)
