@@ -28,3 +28,17 @@ def test_hash_changes_with_content():
 def test_naive_time_is_refused():
     with pytest.raises(ValueError):
         iso_utc(datetime(2026, 1, 1))
+
+
+def test_an_order_is_built_and_frozen_as_a_dataclass_is():
+    """Order has a faster __init__ than the generated one: same signature, defaults, equality and immutability."""
+    import dataclasses
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    order = Order("A", when, 100, "USD")
+    assert order == Order(order_id="A", order_date=when, total=100, currency="USD", type="sale", customer=None,
+                          items=(), where="")
+    assert hash(order) == hash(dataclasses.replace(order, total=100)) and dataclasses.replace(order, total=5).total == 5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        order.total = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Order("A", when)  # type: ignore[call-arg]
