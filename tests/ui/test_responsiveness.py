@@ -5,12 +5,15 @@ real SyncEngine, real ledger, real HTTP to the sandbox) sends a generic-csv expo
 window and tray render every progress report.
 
 The machine is shared (2 cores, other test runs beside this one, load averages above 10 seen), so the kernel
-sometimes leaves the UI thread, or the sync thread that holds the GIL, runnable but not running. That time is
-read from /proc/self/task/<tid>/schedstat and taken out: the UI thread's own run-queue wait, and the sync
-thread's (when the kernel pre-empts the sync thread while it holds the GIL, the UI thread waits for a CPU
-that this process did not get). What remains is time this process kept its UI thread from running by itself
-(slow UI code, the GIL held by a running sync thread, stop-the-world garbage collection), and that must stay
-under 50 ms for every tick. The raw wall-clock figures are printed.
+sometimes leaves the UI thread, or a thread that holds the GIL, runnable but not running. That time is read
+from /proc/self/task/<tid>/schedstat and taken out: the UI thread's own run-queue wait, and, while the UI
+thread was blocked (on the GIL), the run-queue wait of the threads that can hold the GIL: the sync worker's
+and every other Python thread (the engine's source side and ledger writer among them), since a thread the
+kernel pre-empts while it holds the GIL keeps the UI thread waiting for a CPU that this process did not get.
+The UI thread's own CPU time is never taken out. What remains is time this process kept its UI thread from
+running by itself (slow UI code, the GIL held by a running thread, waits on Qt's own helper threads, which
+hold no GIL and are not counted, stop-the-world garbage collection), and that must stay under 50 ms for every
+tick. The raw wall-clock figures are printed.
 """
 
 from __future__ import annotations
@@ -33,20 +36,25 @@ ORDERS = 20_000
 MAX_STALL_MS = 50
 
 
-class RunQueueClock:
-    """Seconds a thread has spent runnable but waiting for a CPU (Linux schedstat). One pread per reading on a
-    file opened once: every system call lets the sync thread take the GIL, so the probe must stay cheap."""
+class SchedClock:
+    """CPU time and run-queue wait (runnable, waiting for a CPU) of one thread, in seconds (Linux schedstat).
+    One pread per reading on a file opened once: every system call lets another thread take the GIL, so the
+    probe must stay cheap."""
 
     def __init__(self, tid: int) -> None:
         try:
             self.fd = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
-        except OSError:
+        except OSError:        # not Linux, or the thread has ended
             self.fd = -1
 
-    def read(self) -> float:
+    def read(self) -> tuple[float, float]:
         if self.fd < 0:
-            return 0.0
-        return int(os.pread(self.fd, 128, 0).split()[1]) / 1e9
+            return 0.0, 0.0
+        try:
+            cpu, wait = os.pread(self.fd, 128, 0).split()[:2]
+        except OSError:        # the thread ended
+            return 0.0, 0.0
+        return int(cpu) / 1e9, int(wait) / 1e9
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -54,33 +62,67 @@ class RunQueueClock:
             self.fd = -1
 
 
+class GilHolders:
+    """The summed run-queue wait of the threads other than the UI's that can hold the GIL: the sync worker's
+    QThread and every Python thread, including those a pass starts and ends (a thread's wait counts from the
+    first tick that sees it, and stops counting when it ends)."""
+
+    def __init__(self, worker_tid: int) -> None:
+        self.worker_tid = worker_tid
+        self.clocks: dict[int, SchedClock] = {}
+        self.last: dict[int, float] = {}
+        self.total = 0.0
+        self.read()
+
+    def read(self) -> float:
+        ui = threading.get_native_id()
+        alive = {self.worker_tid} | {t.native_id for t in threading.enumerate() if t.native_id not in (None, ui)}
+        for tid in alive - self.clocks.keys():
+            self.clocks[tid] = SchedClock(tid)
+        for tid in self.clocks.keys() - alive:
+            self.clocks.pop(tid).close()
+            self.last.pop(tid, None)
+        for tid, clock in self.clocks.items():
+            wait = clock.read()[1]
+            self.total += max(0.0, wait - self.last.get(tid, wait))
+            self.last[tid] = wait
+        return self.total
+
+    def close(self) -> None:
+        for clock in self.clocks.values():
+            clock.close()
+        self.clocks.clear()
+
+
 class Heartbeat:
     def __init__(self, worker_tid: int) -> None:
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self.tick)
-        self.run_queue = RunQueueClock(threading.get_native_id())
-        self.worker_run_queue = RunQueueClock(worker_tid)
+        self.ui = SchedClock(threading.get_native_id())
+        self.holders = GilHolders(worker_tid)
         self.gaps: list[float] = []          # wall clock between ticks
-        self.stalls: list[float] = []        # the same, minus the run-queue waits in that interval
+        self.stalls: list[float] = []        # the same, minus the kernel's share (see the module's docstring)
 
-    def _waits(self) -> float:
-        return self.run_queue.read() + self.worker_run_queue.read()
+    def _read(self) -> tuple[float, float, float, float]:
+        return (time.perf_counter(), *self.ui.read(), self.holders.read())
 
     def start(self) -> None:
-        self.last, self.last_wait = time.perf_counter(), self._waits()
+        self.last = self._read()
         self.timer.start()
 
     def tick(self) -> None:
-        now, wait = time.perf_counter(), self._waits()
-        self.gaps.append(now - self.last)
-        self.stalls.append(max(0.0, now - self.last - (wait - self.last_wait)))
-        self.last, self.last_wait = now, wait
+        now = self._read()
+        gap, ui_cpu, ui_wait, holders_wait = (b - a for a, b in zip(self.last, now))
+        ui_blocked = max(0.0, gap - ui_cpu - ui_wait)       # asleep: waiting for the GIL, a lock, or the timer
+        self.gaps.append(gap)
+        self.stalls.append(max(0.0, gap - ui_wait - min(ui_blocked, holders_wait)))
+        self.last = now
 
     def stop(self) -> None:
         self.timer.stop()
-        self.run_queue.close()
-        self.worker_run_queue.close()
+        self.ui.close()
+        self.holders.close()
 
 
 def ms(seconds: float) -> str:
