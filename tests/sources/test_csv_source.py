@@ -370,3 +370,21 @@ def test_holding_the_last_run_across_blocks(tmp_path, batch_size):
     os.utime(path, (1_700_000_000, 1_700_000_000))
     records, _, _ = read_pass(source, cursor, batch_size=batch_size, group_by="order")
     assert values(records, "n") == [f"{i:05d}" for i in range(300, 340)]
+
+
+@pytest.mark.parametrize("pick", [None, ("id", "note")])
+def test_a_record_the_parser_refuses_does_not_end_the_run_of_its_order_at_a_batch_cut(tmp_path, pick):
+    """Order 1, a line the parser refuses, order 1 again: the batch that is full at order 1 takes the refused
+    line and the rest of order 1 with it, so mapping sees the refused line among order 1's lines (and quarantines
+    the order) instead of order 1 arriving in two batches, each mapped as if whole."""
+    import csv
+    path = write(tmp_path / "o.csv", f"id,note\n1,a\n1,b\n1,{'x' * 5000}\n1,c\n2,d\n")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1000)
+    try:
+        _, _, batches = read_pass(CsvSource(path), None, batch_size=2, group_by="id",
+                                  **({"pick": pick} if pick else {}))
+    finally:
+        csv.field_size_limit(limit)
+    assert [[(r.where, r.fields.get("id")) for r in b.records] for b in batches] == [
+        [("o.csv:2", "1"), ("o.csv:3", "1"), ("o.csv:4", None), ("o.csv:5", "1")], [("o.csv:6", "2")]]

@@ -540,6 +540,20 @@ class CsvSource:
             row = picks[i] if picks is not None else recs[i]
             return row[gi] if gi is not None and row else None
 
+        def in_run(recs: list, picks: list | None, i: int, run_value: str | None) -> bool:
+            """Whether record i goes on the run of `run_value`: a record the parser refused does (it may be
+            one of that order's lines: mapping then quarantines the order, which it can only do when the lines
+            after it come in the same batch)."""
+            row = picks[i] if picks is not None else recs[i]
+            return not row or (row[gi] if gi is not None else None) == run_value
+
+        def run_value_of(recs: list, picks: list | None) -> str | None:
+            """The value of the last record the parser read."""
+            k = len(recs) - 1
+            while k > 0 and not (picks[k] if picks is not None else recs[k]):
+                k -= 1
+            return value(recs, picks, k)
+
         batch: list = []
         bpicked: list | None = [] if picked else None
         starts: list[int] = []
@@ -583,9 +597,9 @@ class CsvSource:
                         bpicked = [] if picked else None
                         recs, lines, picks, off, n, i = _rest(recs, lines, picks, off, n, i)
                         continue
-                run_value = value(batch, bpicked, len(batch) - 1)
+                run_value = run_value_of(batch, bpicked)
                 run_from = i
-                while i < n and value(recs, picks, i) == run_value:
+                while i < n and in_run(recs, picks, i, run_value):
                     batch.append(recs[i])
                     starts.append(lines[i])
                     if bpicked is not None:
@@ -602,9 +616,9 @@ class CsvSource:
         if block is None:
             return
         if hold_last_run and group_by and batch:
-            run_value = value(batch, bpicked, len(batch) - 1)
+            run_value = run_value_of(batch, bpicked)
             run = 1
-            while run < len(batch) and value(batch, bpicked, len(batch) - run - 1) == run_value:
+            while run < len(batch) and in_run(batch, bpicked, len(batch) - run - 1, run_value):
                 run += 1
             if run < len(batch):           # yield up to the record before the run; the run waits
                 skip = run
