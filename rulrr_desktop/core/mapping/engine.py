@@ -66,7 +66,8 @@ def map_records(records: list[RawRecord], preset: Preset, ctx: MappingContext,
             seen[id(group)] = unread.get(fname, "")
             group.append(record)
             last_value, last_prefix = value, fname + ":"
-        groups = _drop_cut(groups, lambda g: cut.get(id(g)), lambda g: (g[0].where, _order_id(preset, g)), out)
+        if cut:
+            groups = _drop_cut(groups, lambda g: cut.get(id(g)), lambda g: (g[0].where, _order_id(preset, g)), out)
     for group in groups:
         _map_group(fn, group, preset, ctx, out)
     return out
