@@ -30,6 +30,10 @@ PENDING, IN_FLIGHT, DELIVERED, QUARANTINED, SUPERSEDED = (
     "pending", "in_flight", "delivered", "quarantined", "superseded")
 STATES = (PENDING, IN_FLIGHT, DELIVERED, QUARANTINED, SUPERSEDED)
 
+# One encoder for the per-order JSON (json.dumps with options builds a new encoder at every call).
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
 # One entry per schema version: MIGRATIONS[i] takes a database from user_version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: cursors, orders, source quarantine, customers, key/value facts
@@ -154,7 +158,7 @@ def _now() -> float:
 def hash_customers(rows: Iterable[Sequence[str]]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for row in rows:
-        digest.update(json.dumps(list(row), separators=(",", ":")).encode())
+        digest.update(_COMPACT(list(row)).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -260,7 +264,7 @@ class Ledger:
         prepared = []
         for order in orders:
             # the canonical JSON is both what is hashed and what is sent (key order means nothing to Rulrr)
-            raw = json.dumps(order.to_api(), sort_keys=True, separators=(",", ":"))
+            raw = _CANONICAL(order.to_api())
             prepared.append((order.order_id, hashlib.blake2b(raw.encode(), digest_size=16).hexdigest(), raw,
                              getattr(order, "where", "")))
         new = updated = changed = unchanged = 0
@@ -308,7 +312,7 @@ class Ledger:
                                  "created_at) VALUES (?, ?, ?, ?, ?)",
                                  (q.where, q.reason, getattr(q, "order_id", "") or "", fingerprint, now))
                 q_count += cur.rowcount
-            rows = [(c.key(), json.dumps(c.csv_row(), separators=(",", ":"))) for c in customers if c.key()]
+            rows = [(c.key(), _COMPACT(c.csv_row())) for c in customers if c.key()]
             if rows:
                 db.execute("INSERT OR REPLACE INTO customers (key, row) SELECT json_extract(value, '$[0]'), "
                            "json_extract(value, '$[1]') FROM json_each(?)", (json.dumps(rows),))
