@@ -109,6 +109,9 @@ class OrderPoster:
                 sent = True
                 raw = await response.read()
                 status, headers = response.status, response.headers
+        except aiohttp.ClientProxyConnectionError as exc:   # the proxy in Settings does not answer: nothing sent
+            raise NetworkError(f"nothing answers at {exc.host}:{exc.port} ({type(exc).__name__})",
+                               title=failures.PROXY_UNREACHABLE, action=failures.PROXY_ACTION) from None
         except aiohttp.ClientConnectorError as exc:  # includes connect timeouts: nothing was sent
             raise NetworkError(f"cannot connect ({type(exc).__name__})") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:

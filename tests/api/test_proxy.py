@@ -153,9 +153,11 @@ def test_a_proxy_that_does_not_answer_stops_both_paths_instead_of_being_bypassed
     assert raised.value.title == PROXY_UNREACHABLE and f"127.0.0.1:{closed_port}" in raised.value.message
     assert PASSWORD not in raised.value.message
 
-    with pytest.raises(NetworkError):
+    with pytest.raises(NetworkError) as raised_bulk:
         post_order(OrderPoster(sandbox.url, proxy=proxy, connect_timeout=5), connected.tokens.access_token,
                    "R-NOT-SENT")
+    assert raised_bulk.value.title == PROXY_UNREACHABLE and f"127.0.0.1:{closed_port}" in raised_bulk.value.message
+    assert PASSWORD not in raised_bulk.value.message
     assert "R-NOT-SENT" not in order_ids(sandbox)
 
 
