@@ -100,13 +100,7 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
         ev = f.get("Event Type")
         if ev and ev != "Payment" and ev.strip().lower() == "refund":
             moment_key = (f["Date"], f.get("Time", ""), f.get("Time Zone", ""))
-            if refunds is None:
-                refunds = {}
-            entry = refunds.get(moment_key)
-            if entry is None:
-                entry = refunds[moment_key] = [row, [], 0]
-            entry[1].append(item)
-            entry[2] += net + tax
+            refunds = _add_refund_line(refunds, moment_key, row, item, net + tax)
         else:
             if sale_row is None:
                 sale_row = row
@@ -125,6 +119,19 @@ def map_item_sales(rows: list[RawRecord], ctx: MappingContext, out: MappingResul
         out.add_order(Order(tid + refund_suffix(moment), moment, total, currency, "refund", customer,
                             tuple(items), row.where))
 
+
+def _add_refund_line(refunds: dict | None, moment: tuple[str, str, str], origin, item: OrderItem,
+                     amount: int) -> dict:
+    """Adds a refunded line to the refund of its moment (a refund is one order per date, time and zone, whose
+    first line `origin` dates it); returns the refunds, made on the first one (most orders have none)."""
+    if refunds is None:
+        refunds = {}
+    entry = refunds.get(moment)
+    if entry is None:
+        entry = refunds[moment] = [origin, [], 0]
+    entry[1].append(item)
+    entry[2] += amount
+    return refunds
 
 # what the Item Sales block mapper reads, in this order (the reader picks them out of each row)
 ITEM_SALES_PICK = ("Transaction ID", "Item", "Price Point Name", "Qty", "Net Sales", "SKU", "Tax", "Event Type",
@@ -181,14 +188,7 @@ def item_sales_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx
                     break
                 item, total, refund = line
                 if refund:
-                    key = moment_key(row)
-                    if refunds is None:
-                        refunds = {}
-                    entry = refunds.get(key)
-                    if entry is None:
-                        entry = refunds[key] = [i, [], 0]
-                    entry[1].append(item)
-                    entry[2] += total
+                    refunds = _add_refund_line(refunds, moment_key(row), i, item, total)
                 else:
                     if sale_at < 0:
                         sale_at = i
