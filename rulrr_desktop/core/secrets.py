@@ -115,6 +115,22 @@ class _KeyringEntries:
         detail = f"{doing} failed ({self.backend_name} said {type(exc).__name__}: {redact(exc)})"
         return KeyringUnavailable(detail)
 
+    def _get(self, username: str, doing: str) -> str | None:
+        """One entry's value, or None. Raises `KeyringUnavailable` (`doing` says what failed)."""
+        backend = self._checked_backend()
+        try:
+            return backend.get_password(SERVICE, username)
+        except Exception as exc:
+            raise self._fail(doing, exc) from None
+
+    def _set(self, username: str, value: str, doing: str) -> None:
+        """Writes one entry. Raises `KeyringUnavailable` (`doing` says what failed)."""
+        backend = self._checked_backend()
+        try:
+            backend.set_password(SERVICE, username, value)
+        except Exception as exc:  # any backend failure (D-Bus, locked, denied) means "not stored"
+            raise self._fail(doing, exc) from None
+
     def _delete(self, username: str, doing: str) -> bool:
         """Deletes one entry; True if there was one. Raises `KeyringUnavailable` (`doing` says what failed)."""
         backend = self._checked_backend()
@@ -151,21 +167,14 @@ class TokenStore(_KeyringEntries):
         register_secret(refresh_token)
         _check_length("access token", access_token)
         _check_length("refresh token", refresh_token)
-        backend = self._checked_backend()
-        try:
-            backend.set_password(SERVICE, self._username("access_token"), access_token)
-            backend.set_password(SERVICE, self._username("refresh_token"), refresh_token)
-        except Exception as exc:  # any backend failure (D-Bus, locked, denied) means "not stored"
-            raise self._fail("Storing the Rulrr keys in the system keyring", exc) from None
+        for kind, value in (("access_token", access_token), ("refresh_token", refresh_token)):
+            self._set(self._username(kind), value, "Storing the Rulrr keys in the system keyring")
 
     def load(self) -> StoredTokens | None:
         """The stored tokens, or None when this profile has none. Raises `KeyringUnavailable`."""
-        backend = self._checked_backend()
-        try:
-            access = backend.get_password(SERVICE, self._username("access_token"))
-            refresh = backend.get_password(SERVICE, self._username("refresh_token"))
-        except Exception as exc:
-            raise self._fail("Reading the Rulrr keys from the system keyring", exc) from None
+        doing = "Reading the Rulrr keys from the system keyring"
+        access = self._get(self._username("access_token"), doing)
+        refresh = self._get(self._username("refresh_token"), doing)
         if not access or not refresh:
             return None
         register_secret(access)
@@ -276,22 +285,14 @@ class ProxyPasswords(_KeyringEntries):
         return self._delete(self.username(address), "Deleting the proxy password from the system keyring") or held
 
     def _read(self, address: str) -> str | None:
-        backend = self._checked_backend()
-        try:
-            password = backend.get_password(SERVICE, self.username(address))
-        except Exception as exc:
-            raise self._fail("Reading the proxy password from the system keyring", exc) from None
+        password = self._get(self.username(address), "Reading the proxy password from the system keyring")
         if password:
             register_secret(password)
         return password or None
 
     def _store_locked(self, address: str) -> bool:
         try:
-            backend = self._checked_backend()
-            try:
-                backend.set_password(SERVICE, self.username(address), self._held[address])
-            except Exception as exc:  # any backend failure (D-Bus, locked, denied) means "not stored"
-                raise self._fail("Storing the proxy password in the system keyring", exc) from None
+            self._set(self.username(address), self._held[address], "Storing the proxy password in the system keyring")
         except KeyringUnavailable as exc:
             self.last_error = KeyringUnavailable(exc.detail, action=PROXY_PASSWORD_HELD_ACTION)
             log.warning("the proxy password is held in memory: %s", self.last_error)
