@@ -337,7 +337,12 @@ class SyncEngine:
         for order_id, _body, attempts in ledger.unsettled():
             heapq.heappush(state.settle, (0.0, order_id, attempts))
         queue: deque[Claim] = deque()
-        running: dict[asyncio.Future, tuple[str, Any, int, str]] = {}
+        # A fixed pool of sender coroutines (one per slot of the window's maximum) carries the requests: a sender
+        # takes the next job as soon as its request ends, inside the same turn of the loop, with no task and no
+        # callback per order (creating a task per order cost more CPU than the order's own bookkeeping).
+        active = 0                                   # requests in flight, at most window.limit
+        free_senders: list[asyncio.Future] = []      # senders waiting for a job (resolved with it, or None: end)
+        senders: list[asyncio.Task] = []
         outcomes: list[Outcome] = []
         last_flush = time.monotonic()
         next_claim_at = 0.0
@@ -373,54 +378,82 @@ class SyncEngine:
             task.add_done_callback(callback)
             return task
 
-        def refill(now: float) -> None:
-            """Fills the window: due settlements first, then claimed orders. Called as soon as a request ends,
-            so the next POST leaves within the same turn of the event loop (like a bare client's loop)."""
-            nonlocal starved
-            if stop_event.is_set() or fatal is not None or refresh_task is not None or now < paused_until:
-                return
-            token, generation = self._access_token(), self._token_generation
-            while len(running) < window.limit:
-                if state.settle and state.settle[0][0] <= now:
-                    _, order_id, attempts = heapq.heappop(state.settle)
-                    running[start(poster.exists(order_id, token), request_done)] = (
-                        "settle", (order_id, attempts), generation, token)
-                    continue
-                if not queue:
-                    if claiming is not None and more_due:
-                        starved = True
-                    return
-                claim = queue.popleft()
+        def take(now: float) -> tuple[str, Any] | None:
+            """The next request for a free slot: due settlements first, then claimed orders. None when the window
+            is full, the pass is stopping, paused or refreshing the token, or nothing is ready."""
+            nonlocal active, starved
+            if (active >= window.limit or stop_event.is_set() or fatal is not None or refresh_task is not None
+                    or now < paused_until):
+                return None
+            if state.settle and state.settle[0][0] <= now:
+                _, order_id, attempts = heapq.heappop(state.settle)
+                job: tuple[str, Any] = ("settle", (order_id, attempts))
+            elif queue:
                 state.sending = True
-                running[start(poster.post(claim.body, token), request_done)] = ("post", claim, generation, token)
-
-        def request_done(task: asyncio.Future) -> None:
-            """A POST or a settling GET ended: its outcome is noted and its slot is reused at once. The loop below
-            is woken only when it has something to do (a failure, a flush or a claim due, a slot left empty), not
-            once per order: an idle wake-up costs more CPU than the order's own bookkeeping. Its 0.1 s timer and
-            the claims' own wake-ups cover the rest."""
-            nonlocal broken
-            try:
-                note_outcome(task)
-            except BaseException as exc:  # a bug: the loop below raises it (a callback's error would be lost)
-                broken = broken or exc
-            if (broken is not None or task.cancelled() or task.exception() is not None
-                    or len(running) < window.limit or len(outcomes) >= 256
-                    or (claiming is None and len(queue) < claim_size // 2)):
-                wakeup.set()
-
-        def note_outcome(task: asyncio.Future) -> None:
-            nonlocal next_claim_at, retry_since_claim, paused_until, fatal, refresh_task
-            job_entry = running.pop(task, None)
-            if job_entry is None or task.cancelled():
-                return
-            kind, job, generation, token = job_entry
-            now = time.time()
-            exc = task.exception()
-            if kind == "post":
-                outcome, pause = self._post_outcome(job, task, exc, now, report, state, window)
+                job = ("post", queue.popleft())
             else:
-                outcome, pause = self._settle_outcome(job, task, exc, now, report, state, window)
+                if claiming is not None and more_due:
+                    starved = True
+                return None
+            active += 1   # counted from the moment it is taken, so that no other sender overfills the window
+            return job
+
+        def refill(now: float) -> None:
+            """Hands jobs to idle senders while the window has room (after a claim, a pause, a refresh, or when
+            the window grows). Senders that are busy take their next job themselves."""
+            while free_senders:
+                job = take(now)
+                if job is None:
+                    return
+                free_senders.pop().set_result(job)
+
+        async def sender() -> None:
+            """Sends one job after another: a POST, or a settling GET; notes each outcome at once."""
+            nonlocal active, broken
+            job = None
+            while True:
+                if job is None:
+                    job = take(time.time())
+                    if job is None:
+                        waiter = loop.create_future()
+                        free_senders.append(waiter)
+                        job = await waiter
+                        if job is None:
+                            return   # the pass is over
+                kind, item = job
+                job = None
+                token, generation = self._access_token(), self._token_generation
+                result: Any = None
+                exc: BaseException | None = None
+                try:
+                    result = await (poster.post(item.body, token) if kind == "post"
+                                    else poster.exists(item[0], token))
+                except Exception as error:
+                    exc = error
+                finally:
+                    active -= 1
+                now = time.time()
+                try:
+                    note_outcome(kind, item, generation, token, result, exc, now)
+                    job = take(now)
+                    if free_senders:
+                        refill(now)
+                except BaseException as error:  # a bug: the loop below raises it
+                    broken = broken or error
+                # the loop below is woken only when it has something to do (a failure, a flush or a claim due, a
+                # slot left empty), not once per order: an idle wake-up costs more CPU than the order's own
+                # bookkeeping. Its 0.1 s timer and the claims' own wake-ups cover the rest.
+                if (broken is not None or exc is not None or active < window.limit or len(outcomes) >= 256
+                        or (claiming is None and len(queue) < claim_size // 2)):
+                    wakeup.set()
+
+        def note_outcome(kind: str, job: Any, generation: int, token: str, result: Any,
+                         exc: BaseException | None, now: float) -> None:
+            nonlocal next_claim_at, retry_since_claim, paused_until, fatal, refresh_task
+            if kind == "post":
+                outcome, pause = self._post_outcome(job, result, exc, now, report, state, window)
+            else:
+                outcome, pause = self._settle_outcome(job, result, exc, now, report, state, window)
             if outcome is not None:
                 outcomes.append(outcome)
                 if outcome.kind == "pending":
@@ -433,7 +466,6 @@ class SyncEngine:
                 elif refresh_task is None:
                     refresh_task = start(asyncio.to_thread(self._refresh, token))
             # (a 403 sent with an older token is simply retried with the new one)
-            refill(now)
 
         def flush() -> None:
             nonlocal last_flush
@@ -467,6 +499,15 @@ class SyncEngine:
             reading = False
             wakeup.set()
 
+        async def end_senders() -> None:
+            """Idle senders return; busy ones (only when an error ends the pass) are cancelled: their orders stay
+            in_flight in the ledger and are settled with a GET next time."""
+            while free_senders:
+                free_senders.pop().set_result(None)
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
+
         async def news(timeout: float) -> None:
             try:
                 await asyncio.wait_for(wakeup.wait(), timeout)
@@ -487,88 +528,93 @@ class SyncEngine:
                          finished=lambda: loop.call_soon_threadsafe(source_finished))
             async with self.poster_factory(self.settings.rulrr.api_url, max_connections=window.maximum,
                                            timeout=opts.request_timeout_s) as poster:
-                while True:
-                    if broken is not None:
-                        raise broken
-                    if source.failure is not None and fatal is None:
-                        if not isinstance(source.failure, AppError):
-                            raise source.failure      # a bug on the source side ends the pass
-                        fatal = source.failure        # not authorised: nothing more can be sent
-                    check_written()
-                    now = time.time()
-                    if (fatal is None and state.failures >= opts.unreachable_failures
-                            and time.monotonic() - state.last_success >= opts.unreachable_after_s):
-                        fatal = NetworkError(f"no answer from Rulrr for {int(time.monotonic() - state.last_success)}"
-                                             f" s ({state.failures} tries failed; last: {state.last_error})")
-                    stopping = stop_event.is_set() or fatal is not None
-                    if stopping:
-                        source.halt.set()
-                    # the next window is claimed (fsynced in_flight) while the current one is still being sent
-                    if (not stopping and claiming is None and len(queue) < claim_size // 2
-                            and now >= next_claim_at):
-                        if outcomes:
-                            flush()  # written before the claim runs: orders waiting for a retry can be claimed
-                        retry_since_claim = float("inf")
-                        recorded_since_claim = False
-                        claiming = start(loop.run_in_executor(ledger_io, claim_window, claim_size, now))
-                    refill(now)
-                    if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
-                        flush()
-                    if not running and refresh_task is None and claiming is None and not completed:
-                        wakeup.clear()   # before anything below awaits: news from here on ends the nap
+                senders.extend(loop.create_task(sender()) for _ in range(window.maximum))
+                try:
+                    while True:
+                        if broken is not None:
+                            raise broken
+                        if source.failure is not None and fatal is None:
+                            if not isinstance(source.failure, AppError):
+                                raise source.failure      # a bug on the source side ends the pass
+                            fatal = source.failure        # not authorised: nothing more can be sent
+                        check_written()
+                        now = time.time()
+                        if (fatal is None and state.failures >= opts.unreachable_failures
+                                and time.monotonic() - state.last_success >= opts.unreachable_after_s):
+                            silent_s = int(time.monotonic() - state.last_success)
+                            fatal = NetworkError(f"no answer from Rulrr for {silent_s} s ({state.failures} tries "
+                                                 f"failed; last: {state.last_error})")
+                        stopping = stop_event.is_set() or fatal is not None
                         if stopping:
-                            if not reading:
-                                break
-                            await news(0.1)   # the source side ends its step
+                            source.halt.set()
+                        # the next window is claimed (fsynced in_flight) while the current one is still being sent
+                        if (not stopping and claiming is None and len(queue) < claim_size // 2
+                                and now >= next_claim_at):
+                            if outcomes:
+                                flush()  # written before the claim runs: orders waiting for a retry can be claimed
+                            retry_since_claim = float("inf")
+                            recorded_since_claim = False
+                            claiming = start(loop.run_in_executor(ledger_io, claim_window, claim_size, now))
+                        refill(now)
+                        if outcomes and (len(outcomes) >= 256 or time.monotonic() - last_flush >= opts.flush_every_s):
+                            flush()
+                        if not active and refresh_task is None and claiming is None and not completed:
+                            wakeup.clear()   # before anything below awaits: news from here on ends the nap
+                            if stopping:
+                                if not reading:
+                                    break
+                                await news(0.1)   # the source side ends its step
+                                continue
+                            wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
+                                                    paused_until if paused_until > now else None)
+                                        if t is not None] or [float("inf")])
+                            if queue:
+                                wake = min(wake, paused_until)
+                            await written()
+                            if wake == float("inf") and not reading:
+                                due = ledger.next_due()
+                                if due is None:
+                                    break  # nothing left to do in this pass
+                                next_claim_at = wake = due
+                            idle = "waiting" if not reading else "sending" if state.sending else source.phase
+                            self._emit(idle, report, state=state, window=window)
+                            await nap(wake)   # while reading: until the next batch is recorded
                             continue
-                        wake = min([t for t in (next_claim_at, state.settle[0][0] if state.settle else None,
-                                                paused_until if paused_until > now else None)
-                                    if t is not None] or [float("inf")])
-                        if queue:
-                            wake = min(wake, paused_until)
-                        await written()
-                        if wake == float("inf") and not reading:
-                            due = ledger.next_due()
-                            if due is None:
-                                break  # nothing left to do in this pass
-                            next_claim_at = wake = due
-                        idle = "waiting" if not reading else "sending" if state.sending else source.phase
-                        self._emit(idle, report, state=state, window=window)
-                        await nap(wake)   # while reading: until the next batch is recorded
-                        continue
-                    # until the first request leaves, the source side's step is the news
-                    self._emit("sending" if running or state.sending else source.phase, report, state=state,
-                               window=window)
-                    if not completed:
-                        wakeup.clear()
-                        timer = loop.call_later(0.1, wakeup.set)
-                        await wakeup.wait()
-                        timer.cancel()
-                    while completed:
-                        task = completed.popleft()
-                        if task is claiming:
-                            claiming = None
-                            claims, due = task.result()
-                            queue.extend(claims)
-                            full = len(claims) == claim_size
-                            if starved:
-                                claim_size = min(2 * claim_size, max(opts.claim_max, claim_size))
-                            starved, more_due = False, full
-                            if due is not None or not claims:
-                                # retries decided while the claim ran were not in the ledger for it to see
-                                next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)
-                            if recorded_since_claim:
-                                next_claim_at = 0.0
-                        elif task is refresh_task:
-                            refresh_task = None
-                            try:
-                                task.result()
-                                refreshed = True
-                            except AppError as exc:
-                                fatal = exc
-                await written()
-                if queue:
-                    ledger.release([c.order_id for c in queue])
+                        # until the first request leaves, the source side's step is the news
+                        self._emit("sending" if active or state.sending else source.phase, report, state=state,
+                                   window=window)
+                        if not completed:
+                            wakeup.clear()
+                            timer = loop.call_later(0.1, wakeup.set)
+                            await wakeup.wait()
+                            timer.cancel()
+                        while completed:
+                            task = completed.popleft()
+                            if task is claiming:
+                                claiming = None
+                                claims, due = task.result()
+                                queue.extend(claims)
+                                full = len(claims) == claim_size
+                                if starved:
+                                    claim_size = min(2 * claim_size, max(opts.claim_max, claim_size))
+                                starved, more_due = False, full
+                                if due is not None or not claims:
+                                    # retries decided while the claim ran were not in the ledger for it to see
+                                    next_claim_at = min(due if due is not None else float("inf"), retry_since_claim)
+                                if recorded_since_claim:
+                                    next_claim_at = 0.0
+                            elif task is refresh_task:
+                                refresh_task = None
+                                try:
+                                    task.result()
+                                    refreshed = True
+                                except AppError as exc:
+                                    fatal = exc
+                    await written()
+                    if queue:
+                        ledger.release([c.order_id for c in queue])
+                finally:
+                    await end_senders()
         finally:
             source.halt.set()
             source.join()
@@ -576,10 +622,9 @@ class SyncEngine:
         if fatal is not None:
             raise fatal
 
-    def _post_outcome(self, claim: Claim, task, exc, now, report, state, window) -> tuple[Outcome | None, float]:
+    def _post_outcome(self, claim: Claim, result, exc, now, report, state, window) -> tuple[Outcome | None, float]:
         opts = self.options
         if exc is None:
-            result = task.result()
             report.delivered += 1
             report.duplicates_reported += int(result.duplicate)
             if result.duplicate:
@@ -618,11 +663,11 @@ class SyncEngine:
         heapq.heappush(state.settle, (settle_at, claim.order_id, claim.attempts))
         return Outcome(claim.order_id, "unknown", error=error, next_attempt_at=settle_at), pause
 
-    def _settle_outcome(self, job, task, exc, now, report, state, window) -> tuple[Outcome | None, float]:
+    def _settle_outcome(self, job, found, exc, now, report, state, window) -> tuple[Outcome | None, float]:
         order_id, attempts = job
         if exc is None:
             state.success()
-            if task.result():
+            if found:
                 report.delivered += 1
                 report.settled_found += 1
                 return Outcome(order_id, "delivered"), 0.0
