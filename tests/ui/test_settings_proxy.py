@@ -32,10 +32,16 @@ def dialog(qtbot, fake_backend):
     return open_dialog(qtbot, fake_backend)
 
 
-def test_a_bad_proxy_is_explained_next_to_the_field_and_nothing_is_saved(dialog, fake_backend):
+def save_and_wait(qtbot, dialog) -> None:
+    """Save, then wait until the keyring (written off the UI thread) has answered and the dialog shows it."""
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving)
+
+
+def test_a_bad_proxy_is_explained_next_to_the_field_and_nothing_is_saved(qtbot, dialog, fake_backend):
     dialog.tabs.setCurrentIndex(0)
     dialog.proxy.setText("http://bob:s3cret-pw@proxy.local:31280000")
-    dialog.save()
+    save_and_wait(qtbot, dialog)
     assert not fake_backend.saved and dialog.isVisible()
     assert dialog.tabs.currentWidget() is dialog.sending and dialog.proxy_problem.isVisible()
     assert "port" in dialog.proxy_problem.text() and "s3cret-pw" not in dialog.proxy_problem.text()
@@ -45,7 +51,8 @@ def test_a_bad_proxy_is_explained_next_to_the_field_and_nothing_is_saved(dialog,
 @pytest.mark.parametrize("typed, saved", [("proxy.local:3128", "http://proxy.local:3128"), ("  ", None)])
 def test_a_good_proxy_is_saved_as_the_clients_will_use_it(qtbot, dialog, fake_backend, typed, saved):
     dialog.proxy.setText("ftp://nope")
-    dialog.save()
+    save_and_wait(qtbot, dialog)
+    assert dialog.proxy_problem.isVisible() and not fake_backend.saved
     dialog.proxy.setText(typed)
     with qtbot.waitSignal(dialog.accepted):
         dialog.save()
@@ -119,10 +126,10 @@ def test_the_proxy_password_lives_in_the_keyring_and_never_in_config_toml(reques
     assert backend.settings().network.proxy == ADDRESS
 
 
-def test_a_password_without_a_user_name_is_explained_next_to_the_field(dialog, fake_backend):
+def test_a_password_without_a_user_name_is_explained_next_to_the_field(qtbot, dialog, fake_backend):
     dialog.proxy.setText("http://proxy.local:3128")
     dialog.proxy_password.setText(TYPED)
-    dialog.save()
+    save_and_wait(qtbot, dialog)
     assert not fake_backend.saved and dialog.proxy_problem.isVisible()
     assert "user name" in dialog.proxy_problem.text() and TYPED not in dialog.proxy_problem.text()
 
@@ -137,7 +144,7 @@ def test_when_the_keyring_refuses_the_password_is_held_in_memory_and_the_dialog_
     dialog.proxy.setText(ADDRESS)
     dialog.proxy_password.setText(TYPED)
     try:
-        dialog.save()
+        save_and_wait(qtbot, dialog)
         assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.sending
         assert "kept in memory only" in dialog.error.text()
         assert dialog.error.text().startswith("Saved, except the proxy password. The system keyring")
