@@ -2,7 +2,9 @@
 sync loop on its worker thread.
 
 `DesktopApp` wires the parts by signals (worker → tray/window, tray/window → worker commands) and owns no
-sync logic. `run_app()` is the entry point of `rulrr-desktop` and of `rulrr-desktop demo`.
+sync logic. After `close()` every command is a no-op: a tray click or timer queued before it must not build a
+fresh sync worker, start its thread or show a window on an app that is going away. `run_app()` is the entry
+point of `rulrr-desktop` and of `rulrr-desktop demo`.
 
 Start-up time: only what the first frame needs is imported before it (the tray, the main window, the status
 read). The sync loop (ui.worker), the signal handlers, dialogs, the wizard, the log file, the network/sleep
@@ -108,6 +110,8 @@ class DesktopApp(QObject):
 
     # --- start and stop ----------------------------------------------------------------------------------
     def start(self, *, show_window: bool = True, first_run: bool | None = None) -> None:
+        if self._closed:
+            return
         connection = self._connection()
         if connection is not None:      # show the store at once; the worker fills in the rest
             self.status = SyncStatus(connected=not connection.needs_reconnect, store_name=connection.store_name,
@@ -128,19 +132,33 @@ class DesktopApp(QObject):
     @property
     def worker(self):
         """The sync loop (ui.worker.SyncWorker), built on first use; the app starts it once the first frame is
-        up (importing it and its thread would compete with drawing that frame)."""
-        if self._worker is None:
+        up (importing it and its thread would compete with drawing that frame). Never built after `close()`:
+        then it is the stopped one, or None."""
+        if self._worker is None and not self._closed:
             from rulrr_desktop.ui.worker import SyncWorker
             self._worker = SyncWorker(self.backend, **self._worker_options)
             self._worker.statusChanged.connect(self._status_arrived)
         return self._worker
 
+    def _command(self, name: str, *args) -> None:
+        """Sends a command to the sync loop; nothing once the app is closed (a late click or timer)."""
+        if not self._closed:
+            getattr(self.worker, name)(*args)
+
     def sync_now(self) -> None:
-        self.worker.sync_now()
+        self._command("sync_now")
 
     def refresh(self) -> None:
         """The settings or the connection changed: the worker reads them again and reports."""
-        self.worker.refresh()
+        self._command("refresh")
+
+    def set_online(self, online: bool) -> None:
+        """The network watch: the network went away or came back."""
+        self._command("set_online", online)
+
+    def system_resumed(self) -> None:
+        """The sleep watch: the computer woke up."""
+        self._command("system_resumed")
 
     def _start_worker(self) -> None:
         if self._closed:        # quit before the first frame's follow-up work was due
@@ -227,10 +245,12 @@ class DesktopApp(QObject):
         self.statusChanged.emit(status)
 
     def set_paused(self, paused: bool) -> None:
-        (self.worker.pause if paused else self.worker.resume)()
+        self._command("pause" if paused else "resume")
 
     # --- windows -------------------------------------------------------------------------------------------
     def open(self) -> None:
+        if self._closed:
+            return
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
             self.wizard.activateWindow()
@@ -239,6 +259,8 @@ class DesktopApp(QObject):
         self.window.bring_forward()
 
     def open_wizard(self, *, reconnect: bool = False):
+        if self._closed:
+            return None
         from rulrr_desktop.ui.wizard import FirstRunWizard, default_connect_page
         connected_store = "" if reconnect else self._connected_store()
         self.wizard = FirstRunWizard(self.backend, connected_store=connected_store,
@@ -266,10 +288,14 @@ class DesktopApp(QObject):
         self.refresh()
 
     def show_problems(self) -> None:
+        if self._closed:
+            return
         from rulrr_desktop.ui.problems_dialog import ProblemsDialog
         self._keep(ProblemsDialog(self.status.problems, self.window)).show()
 
     def show_settings(self) -> None:
+        if self._closed:
+            return
         from rulrr_desktop.ui.settings_dialog import SettingsDialog
         try:
             settings = self.backend.settings()
@@ -281,6 +307,8 @@ class DesktopApp(QObject):
         self._keep(dialog).show()
 
     def show_log(self) -> None:
+        if self._closed:
+            return
         from rulrr_desktop.ui.log_view import LogView
         self._keep(LogView(self.backend.paths.log_dir / "rulrr-desktop.log", self.window)).show()
 
@@ -291,6 +319,8 @@ class DesktopApp(QObject):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.backend.paths.log_dir)))
 
     def export_diagnostics(self, target: str | None = None) -> None:
+        if self._closed:
+            return
         from rulrr_desktop.ui.tasks import run_in_background
         if target is None:
             from PySide6.QtWidgets import QFileDialog
@@ -307,6 +337,8 @@ class DesktopApp(QObject):
                           self.show_error, parent=self)
 
     def disconnect(self) -> None:
+        if self._closed:
+            return
         from PySide6.QtWidgets import QMessageBox
         from rulrr_desktop.ui.tasks import run_in_background
         answer = QMessageBox.question(
@@ -321,6 +353,8 @@ class DesktopApp(QObject):
         self.open_wizard(reconnect=True)
 
     def show_error(self, error: ErrorInfo) -> None:
+        if self._closed:
+            return
         from PySide6.QtWidgets import QMessageBox
         box = QMessageBox(QMessageBox.Icon.Warning, error.title,
                           " ".join(p for p in (error.detail, error.action) if p), parent=self.window)
@@ -410,8 +444,8 @@ def _watch_the_system(desktop: DesktopApp):
     """The network and sleep watch, feeding the sync loop."""
     from rulrr_desktop.ui.system_watch import SystemWatch
     watch = SystemWatch(desktop)
-    watch.onlineChanged.connect(desktop.worker.set_online)
-    watch.resumed.connect(desktop.worker.system_resumed)
+    watch.onlineChanged.connect(desktop.set_online)
+    watch.resumed.connect(desktop.system_resumed)
     watch.start()
     return watch
 

@@ -167,3 +167,47 @@ def test_disconnect_asks_then_forgets_the_store(qtbot, desktop, fake_backend, mo
     assert desktop.window.store_label.text() == "Not connected"
     assert desktop.window.reconnect_button.text() == "&Connect…"
     assert not desktop.window.disconnect_button.isEnabled()
+
+
+def test_after_close_no_command_builds_or_starts_a_worker(qtbot, fake_backend):
+    from PySide6.QtCore import QTimer
+    app = DesktopApp(fake_backend, tray_available=True, interval_s=3600, jitter_s=0.1)
+    ran: list[str] = []
+    QTimer.singleShot(0, app.sync_now)                    # a timer or a queued tray click, due after close()
+    QTimer.singleShot(0, lambda: ran.append("after it"))
+    app.close()
+    app.sync_now()
+    app.refresh()
+    app.set_paused(True)
+    app.set_paused(False)
+    app.tray.syncNowRequested.emit()
+    app.tray.pauseToggled.emit(True)
+    app.window.syncNowRequested.emit()
+    app._start_worker()
+    qtbot.waitUntil(lambda: ran == ["after it"])          # the queued sync_now has run (and done nothing)
+    assert app._worker is None
+    app.set_online(False)                                 # the network and sleep watch's commands
+    app.system_resumed()
+    assert app._worker is None and app.worker is None
+    assert not app.window.isVisible()
+    app.close()                                           # still idempotent
+
+
+def test_after_close_a_started_worker_is_never_restarted(qtbot, fake_backend):
+    from PySide6.QtCore import QTimer
+    app = DesktopApp(fake_backend, tray_available=True, interval_s=3600, jitter_s=0.1)
+    with qtbot.waitSignal(app.worker.passFinished, timeout=10_000):
+        app.start(first_run=False)
+    worker = app.worker
+    app.close()
+    assert not worker.running
+    passes = fake_backend.passes
+    ran: list[str] = []
+    app.sync_now()
+    app.tray.syncNowRequested.emit()
+    app._start_worker()
+    app.open()                                            # a late tray "Open" shows nothing on a closing app
+    QTimer.singleShot(0, lambda: ran.append("later"))
+    qtbot.waitUntil(lambda: ran == ["later"])
+    assert app.worker is worker and not worker.running and worker._thread is None
+    assert fake_backend.passes == passes and not app.window.isVisible()
