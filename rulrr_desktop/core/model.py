@@ -15,16 +15,49 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
+_UTC = timezone.utc
+
+
 def iso_utc(moment: datetime) -> str:
-    """`2026-06-28T14:03:00.000Z`: the one timestamp format Rulrr takes."""
-    if moment.tzinfo is None:
+    """`2026-06-28T14:03:00.000Z`: the one timestamp format Rulrr takes.
+
+    Once per order hashed and sent: one %-format of the fields writes the same text as the strftime formula
+    below (milliseconds truncated, not rounded) in about a third of its time; the formula is kept for years
+    before 1000, which strftime does not pad."""
+    zone = moment.tzinfo
+    if zone is None:
         raise ValueError("a naive datetime cannot be sent: its zone is unknown")
-    moment = moment.astimezone(timezone.utc)
+    if zone is not _UTC:           # mapping hands over UTC times already: no conversion for those
+        moment = moment.astimezone(_UTC)
+    year = moment.year
+    if year >= 1000:
+        return "%d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (year, moment.month, moment.day, moment.hour, moment.minute,
+                                                      moment.second, moment.microsecond // 1000)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, "", [], {})}
+
+
+# OrderItem.quantity text → the JSON value sent (an int when whole, else a float; the text itself when it is not
+# a number): a few distinct texts, converted through Decimal once each instead of once per line sent
+_API_QUANTITIES: dict[str, Any] = {}
+
+
+def _api_quantity(text: str) -> Any:
+    qty = _API_QUANTITIES.get(text)
+    if qty is not None:
+        return qty
+    qty = text
+    try:
+        exact = Decimal(text)
+        qty = int(exact) if exact == exact.to_integral_value() else float(exact)
+    except (InvalidOperation, ValueError):
+        pass  # the sandbox/Rulrr will name the field; mapping should not produce this
+    if len(_API_QUANTITIES) < 10_000 and text.__class__ is str:
+        _API_QUANTITIES[text] = qty
+    return qty
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +74,25 @@ class Customer:
         return self.customer_id or self.email.lower() or self.phone_number
 
     def to_api(self) -> dict[str, Any]:
-        """The `customer` object inside an order body."""
-        return _drop_empty({"customerId": self.customer_id, "firstName": self.first_name,
-                            "lastName": self.last_name, "email": self.email, "phoneNumber": self.phone_number})
+        """The `customer` object inside an order body: its non-empty fields (the fields are texts: an empty
+        one is ""; `_drop_empty` is kept for anything else, which mapping does not produce)."""
+        cid, first, last, email, phone = (self.customer_id, self.first_name, self.last_name, self.email,
+                                          self.phone_number)
+        if not (cid.__class__ is first.__class__ is last.__class__ is email.__class__ is phone.__class__ is str):
+            return _drop_empty({"customerId": cid, "firstName": first, "lastName": last, "email": email,
+                                "phoneNumber": phone})
+        body: dict[str, Any] = {}
+        if cid:
+            body["customerId"] = cid
+        if first:
+            body["firstName"] = first
+        if last:
+            body["lastName"] = last
+        if email:
+            body["email"] = email
+        if phone:
+            body["phoneNumber"] = phone
+        return body
 
     def csv_row(self) -> list[str]:
         """A row of the customer-list upload (see CUSTOMER_CSV_HEADER)."""
@@ -62,13 +111,8 @@ class OrderItem:
     sku: str = ""
 
     def to_api(self) -> dict[str, Any]:
-        qty: Any = self.quantity
-        try:
-            exact = Decimal(self.quantity)
-            qty = int(exact) if exact == exact.to_integral_value() else float(exact)
-        except (InvalidOperation, ValueError):
-            pass  # the sandbox/Rulrr will name the field; mapping should not produce this
-        return _drop_empty({"name": self.name, "sku": self.sku, "quantity": qty, "price": str(self.price)})
+        return _drop_empty({"name": self.name, "sku": self.sku, "quantity": _api_quantity(self.quantity),
+                            "price": str(self.price)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +135,10 @@ class Order:
             "currency": self.currency,
             "type": self.type,
         }
-        if self.customer is not None and self.customer.to_api():
-            body["customer"] = self.customer.to_api()
+        if self.customer is not None:
+            customer = self.customer.to_api()
+            if customer:
+                body["customer"] = customer
         if self.items:
             body["items"] = [item.to_api() for item in self.items]
         return body
