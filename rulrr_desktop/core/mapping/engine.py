@@ -108,16 +108,24 @@ def map_rows(rows: RecordRows, preset: Preset, ctx: MappingContext,
     RawRecord or a dict per row when the preset has a block mapper (`Preset.map_rows`) and the file has its
     `pick` columns. Rows are grouped by order id the way `map_records` groups records; a group the block
     mapper declines (anything unusual: a bad amount, a new menu line, a missing currency) goes through
-    `map_group`."""
+    `map_group`. With `Preset.pick_optional`, the file needs only the order id column; the others it lacks
+    are picked as ""."""
     pick = preset.pick
     fast = preset.map_rows
+    columns = rows.columns
+    complete = all(c in columns for c in pick)
     if (fast is None or preset.grain != "line item" or preset.map_group is None or preset.order_id not in pick
-            or not all(c in rows.columns for c in pick)):
+            or preset.order_id not in columns or not (complete or preset.pick_optional)):
         return map_records(rows.records(), preset, ctx, result)
     picked = rows.picked if rows.pick == pick else None
     if picked is None:                 # the reader did not pick them: take them from the rows here
-        getter = itemgetter(*(rows.columns[c] for c in pick))
-        picked = [getter(v) if v else None for v in rows.values]
+        if complete:
+            getter = itemgetter(*(columns[c] for c in pick))
+            picked = [getter(v) if v else None for v in rows.values]
+        else:                          # a missing column is the last value of the row with "" appended
+            getter = itemgetter(*(columns.get(c, -1) for c in pick))
+            blank = [""]
+            picked = [getter(v + blank) if v else None for v in rows.values]
     out = result if result is not None else MappingResult()
     column = preset.order_id
     oi = pick.index(column)

@@ -13,6 +13,8 @@ A refund ticket keeps its own orderId and becomes a refund order (negative total
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rulrr_desktop.core.mapping.contacts import clean_email, phone_e164
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.errors import RowProblem
@@ -20,7 +22,7 @@ from rulrr_desktop.core.mapping.preset import Preset, amount, clean_id, is_skipp
 from rulrr_desktop.core.mapping.result import MappingResult
 from rulrr_desktop.core.mapping.times import TimeError
 from rulrr_desktop.core.model import Customer, Order, OrderItem
-from rulrr_desktop.core.sources.base import RawRecord
+from rulrr_desktop.core.sources.base import RawRecord, RecordRows
 
 _REFUND_TYPES = {"refund", "return", "credit", "credit note", "refunded"}
 
@@ -73,6 +75,92 @@ def map_csv_group(rows: list[RawRecord], ctx: MappingContext, out: MappingResult
     _order(head, lines, ctx, out)
 
 
+# what the generic-csv block mapper reads, in this order (any but orderId may be missing: it reads as "")
+CSV_PICK = ("orderId", "orderDate", "orderTotal", "currency", "type", "status", "customerId", "firstName",
+            "lastName", "email", "phoneNumber", "createdAt", "name", "sku", "quantity", "price")
+_CUSTOMER_COLUMNS = CSV_PICK[6:12]
+
+
+class _Declined(Exception):
+    """The block mapper leaves this group to the record path (which words the quarantine, if any)."""
+
+
+def csv_rows(rows: RecordRows, picked: list, groups: list[list[int]], ctx: MappingContext, out: MappingResult,
+             slow: Callable[[list[int]], None]) -> None:
+    """The block mapper of generic-csv (see preset.RowsMapper): the same result as `map_csv_group`, group by
+    group, in order, from the picked values (no RawRecord or dict per row: most of the cost of a one-row-per-
+    order export). Anything that would be a problem (no order id, date, currency or total; a bad amount, date
+    or quantity; a line without a price) or any exception sends the group to `slow` before anything of it was
+    added; the record path then quarantines it in its own words."""
+    (i_id, i_date, i_total, i_cur, i_type, i_status, i_cid, _, _, _, _, i_created,
+     i_name, i_sku, i_qty, i_price) = range(len(CSV_PICK))
+    where = rows.where
+    add_order = out.add_order
+    utc = ctx.dates.utc
+    store_currency = ctx.currency
+    customers = ctx.memo("generic-customers")    # the head's customer columns → Customer or False (none)
+    items = ctx.memo("generic-items")            # (name, sku, quantity, price, currency) texts → OrderItem
+    for group in groups:
+        try:
+            if len(group) == 1:
+                head_at = group[0]
+                head = picked[head_at]
+                line_rows = (head,) if head[i_name].strip() or head[i_price].strip() else ()
+            else:
+                head_at = next((i for i in group if picked[i][i_date].strip()), group[0])
+                head = picked[head_at]
+                line_rows = tuple(r for r in map(picked.__getitem__, group)
+                                  if r[i_name].strip() or r[i_price].strip())
+            order_id = clean_id(head[i_id])
+            if not order_id:
+                raise _Declined
+            if is_skipped_state(head[i_status]):
+                out.skip()
+                continue
+            currency = (head[i_cur].strip() or store_currency).upper()
+            if not currency:
+                raise _Declined
+            money = ctx.money(currency)
+            lines: tuple[OrderItem, ...] = ()
+            if line_rows:
+                made = []
+                for r in line_rows:
+                    key = (r[i_name], r[i_sku], r[i_qty], r[i_price], currency)
+                    item = items.get(key)
+                    if item is None:
+                        if not r[i_price].strip():
+                            raise _Declined
+                        item = items[key] = OrderItem(r[i_name].strip() or "Item", quantity(r[i_qty]),
+                                                      money(r[i_price]), clean_id(r[i_sku]))
+                    made.append(item)
+                lines = tuple(made)
+            total_text = head[i_total]
+            if total_text.strip():
+                total = money(total_text)
+            elif lines:
+                total = sum(i.price for i in lines)
+            else:
+                raise _Declined
+            kind = head[i_type].strip()
+            refund = kind.lower() in _REFUND_TYPES or total < 0 and not kind
+            if refund:
+                total = -abs(total)
+            date_text = head[i_date]
+            if not date_text.strip():
+                raise _Declined
+            moment = utc(date_text)
+            who = head[i_cid:i_created + 1]
+            customer = customers.get(who)
+            if customer is None:
+                customer = customers[who] = _customer(dict(zip(_CUSTOMER_COLUMNS, who)), ctx) or False
+            add_order(Order(order_id, moment, total, currency, "refund" if refund else "sale", customer or None,
+                            lines, where(head_at)))
+            continue
+        except Exception:          # noqa: BLE001 - declined: the record path decides (and words it)
+            pass
+        slow(group)
+
+
 def map_sql_batch(records: list[RawRecord], ctx: MappingContext, out: MappingResult) -> None:
     """A batch of order, line and customer records → orders with their lines, and customers. Problems are
     quarantined per order here (this preset maps a whole batch, not a group)."""
@@ -108,7 +196,7 @@ GENERIC_CSV = Preset(
     notes="columns orderId, orderDate, orderTotal (major units), currency, type, status, customerId, firstName, "
           "lastName, email, phoneNumber; lines: name, sku, quantity, price (line total, major units); one row "
           "per order or per line",
-    map_group=map_csv_group)
+    map_group=map_csv_group, map_rows=csv_rows, pick=CSV_PICK, pick_optional=True)
 
 GENERIC_SQL = Preset(
     key="generic-sql", title="Generic SQL (one SELECT per entity)", grain="entity",

@@ -45,6 +45,10 @@ class Preset:
     # id among them), for a CSV file that has them all
     map_rows: RowsMapper | None = field(default=None, compare=False, repr=False)
     pick: tuple[str, ...] = ()
+    # the `pick` columns other than the order id may be missing in a file: they are then picked as "" (for a
+    # preset whose `map_group` reads a missing column as an empty one, and whose block mapper declines a group
+    # wherever `map_group` would need the column to be there)
+    pick_optional: bool = False
 
     @property
     def group_by(self) -> str | None:
