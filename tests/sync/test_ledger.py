@@ -135,6 +135,22 @@ def test_claim_marks_in_flight_durably_and_outcomes_move_the_state(ledger, tmp_p
     assert ledger.order_state("A3")["state"] == "pending" and ledger.order_state("A3")["attempts"] == 0
 
 
+def test_a_claim_pairs_each_order_with_its_own_body_and_attempts(ledger):
+    ledger.record_batch([order(f"A{i}", total=100 + i) for i in range(6)], [], [], {})
+    [first] = ledger.claim(1, now=100.0)
+    ledger.record_outcomes([Outcome("A0", "pending", "HTTP 503", 150.0)], now=120.0)
+    # a body that holds the separator the bodies travel with (the canonical encoder never writes one)
+    ledger._db.execute("UPDATE orders SET body=? WHERE order_id='A3'", ('{"note":"a\x1eb"}',))
+    claims = ledger.claim(10, now=200.0)
+    assert [c.order_id for c in claims] == ["A1", "A2", "A3", "A4", "A5", "A0"]   # A0's next try is due last
+    assert [c.attempts for c in claims] == [1, 1, 1, 1, 1, 2]
+    bodies = {c.order_id: c.body for c in claims}
+    assert bodies["A3"] == '{"note":"a\x1eb"}'
+    assert all(json.loads(bodies[f"A{i}"])["orderTotal"] == str(100 + i) for i in (0, 1, 2, 4, 5))
+    assert first.body == bodies["A0"]
+    assert ledger.counts().in_flight == 6 and ledger.claim(10, now=200.0) == []
+
+
 def test_outcomes_only_touch_orders_in_flight(ledger):
     ledger.record_batch([order("A1")], [], [], {})
     ledger.claim(1)
