@@ -237,6 +237,27 @@ def test_an_incremental_pass_reads_only_the_head_and_the_new_bytes(tmp_path, mon
     assert read_bytes == [] and batches == []     # nothing new: the file is not even opened
 
 
+def test_a_reader_that_stops_after_its_first_batch_parses_only_a_small_first_block(tmp_path, monkeypatch):
+    """The date sniffing takes the first 500 records and stops: the first block of a pass is small (then they
+    double up to the block size), so it does not parse a whole block of a big export for nothing; a full pass
+    reads every record exactly once whatever the block sizes."""
+    path = write(tmp_path / "big.csv", "id,payload\n" + "".join(f"{i},{'x' * 90}\n" for i in range(20000)))
+    parsed: list[int] = []
+    real = CsvSource._parse
+    monkeypatch.setattr(CsvSource, "_parse", lambda self, chunk, *a, **k: (parsed.append(len(chunk)),
+                                                                          real(self, chunk, *a, **k))[1])
+    batches = CsvSource(path, settle_seconds=0).batches(None, batch_size=100)
+    assert [r.fields["id"] for r in next(batches).records] == [str(i) for i in range(100)]
+    batches.close()
+    assert sum(parsed) <= csv_source.FIRST_BLOCK_BYTES + csv_source.HEADER_BYTES
+    parsed.clear()
+    records, _, _ = read_pass(CsvSource(path, settle_seconds=0), None)
+    assert values(records, "id") == [str(i) for i in range(20000)]
+    blocks = parsed[1:]                                   # after the header's
+    assert blocks[0] <= csv_source.FIRST_BLOCK_BYTES and max(blocks) > csv_source.BLOCK_BYTES // 2
+    assert all(b <= 2 * a + 200 for a, b in zip(blocks, blocks[1:]))
+
+
 def test_missing_or_unreadable_paths_raise_a_plain_error(tmp_path):
     with pytest.raises(SourceUnavailable) as err:
         list(CsvSource(tmp_path / "nope.csv").batches(None))

@@ -49,6 +49,7 @@ ANCHOR_BYTES = 256           # the anchor fingerprint: the bytes just before the
 HEADER_BYTES = 8192          # the first read for a header (grows for a longer one)
 SNIFF_BYTES = 65536          # what encoding and delimiter detection look at, once per file
 BLOCK_BYTES = 1 << 18        # bytes decoded and parsed at once
+FIRST_BLOCK_BYTES = 1 << 15  # the first block of a file's pass; each next one doubles, up to the block size
 CURSOR_VERSION = 1
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))   # a long Notes field is data, not an error
 _DECODE_FALLBACK = "rulrr-cp1252-fallback"
@@ -374,7 +375,10 @@ class CsvSource:
                 if lead.startswith(ending):
                     pos += len(ending)
                     break
-        want = HEADER_BYTES if header_only else self.block_bytes
+        # a pass starts with a small block, so that a reader that stops early (the date sniffing wants the first
+        # 500 records) does not parse a whole block for nothing; the next ones double up to `block_bytes`
+        step = min(self.block_bytes, FIRST_BLOCK_BYTES)
+        want = HEADER_BYTES if header_only else step
         while pos < limit:
             f.seek(pos)
             data = f.read(min(want, limit - pos))
@@ -392,7 +396,7 @@ class CsvSource:
                     yield block
                     if header_only and block.header is not None:
                         return
-                    want = self.block_bytes
+                    step = want = min(self.block_bytes, step * 2)
                     continue
             if not at_end:
                 want *= 2                  # one record longer than a block (a long multi-line field)
