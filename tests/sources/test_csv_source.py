@@ -258,6 +258,22 @@ def test_a_reader_that_stops_after_its_first_batch_parses_only_a_small_first_blo
     assert all(b <= 2 * a + 200 for a, b in zip(blocks, blocks[1:]))
 
 
+def test_the_format_of_an_unchanged_head_is_detected_once(tmp_path, monkeypatch):
+    """info(), the date sniffing and the first pass each look at the file's format: the delimiter is sniffed
+    once for the same head, and again when the head changes."""
+    path = write(tmp_path / "a.csv", "id;name\n1;x\n")
+    calls = []
+    real = csv_source.detect_format
+    monkeypatch.setattr(csv_source, "detect_format", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    source = CsvSource(path, settle_seconds=0)
+    assert source.info().headers == ("id", "name")
+    records, _, _ = read_pass(source, None)
+    assert values(records, "name") == ["x"] and len(calls) == 1
+    write(path, "id,name\n2,y\n")
+    records, _, _ = read_pass(source, None)
+    assert values(records, "name") == ["y"] and len(calls) == 2
+
+
 def test_missing_or_unreadable_paths_raise_a_plain_error(tmp_path):
     with pytest.raises(SourceUnavailable) as err:
         list(CsvSource(tmp_path / "nope.csv").batches(None))

@@ -153,6 +153,7 @@ class CsvSource:
         self.delimiter = delimiter or None
         self.settle_seconds = settle_seconds
         self.block_bytes = max(1024, block_bytes)
+        self._last_format: tuple[tuple, FileFormat] | None = None    # see _detect
 
     def __repr__(self) -> str:
         return f"CsvSource({str(self.path)!r})"
@@ -239,9 +240,18 @@ class CsvSource:
     # -- one file --------------------------------------------------------------------------------------------
 
     def _detect(self, f) -> FileFormat:
+        """The format of the file `f`, detected from its head. The last head and its format are kept: a new
+        Pipeline asks three times about the same file (its header, the date sniffing, the first pass), and
+        sniffing the delimiter takes ~1.5 ms where comparing 64 KB takes microseconds."""
         f.seek(0)
         sample = f.read(SNIFF_BYTES)
-        return detect_format(sample, encoding=self.encoding, delimiter=self.delimiter)
+        key = (self.encoding, self.delimiter, sample)
+        last = self._last_format
+        if last is not None and last[0] == key:
+            return last[1]
+        fmt = detect_format(sample, encoding=self.encoding, delimiter=self.delimiter)
+        self._last_format = (key, fmt)
+        return fmt
 
     def _same_file(self, f, head: bytes, size: int, old: dict) -> bool:
         """Is this still the file the cursor followed (grown or not), or was it rewritten?"""
