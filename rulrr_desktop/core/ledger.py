@@ -81,8 +81,41 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX orders_changed ON orders (order_id) WHERE changed_hash IS NOT NULL;
     """,
+    # 3 -> 4: every row an order writes (recorded, claimed, delivered) paid a temporary table: SQLite evaluates
+    # `CHECK (state IN (...))` by building one each time. The same check as comparisons needs a new table (rows
+    # copied with their rowids: claims and listings keep their order). Delivered orders, nearly all rows in
+    # time, leave the state index: delivering no longer moves an index entry, and counts() reads the open orders
+    # from the index and the total from the primary key.
+    """
+    CREATE TABLE orders_v4 (
+        order_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_flight' OR state = 'delivered'
+                                   OR state = 'quarantined' OR state = 'superseded'),
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        delivered_at REAL,
+        source_where TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        changed_hash TEXT
+    );
+    INSERT INTO orders_v4 (rowid, order_id, hash, state, body, attempts, last_error, next_attempt_at, delivered_at,
+                           source_where, created_at, changed_hash)
+        SELECT rowid, order_id, hash, state, body, attempts, last_error, next_attempt_at, delivered_at,
+               source_where, created_at, changed_hash FROM orders ORDER BY rowid;
+    DROP TABLE orders;
+    ALTER TABLE orders_v4 RENAME TO orders;
+    CREATE INDEX orders_open ON orders (state, next_attempt_at) WHERE state <> 'delivered' AND state <> 'superseded';
+    CREATE INDEX orders_changed ON orders (order_id) WHERE changed_hash IS NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Queries by state name the partial index's condition word for word: SQLite uses a partial index only for a
+# query whose WHERE contains it (it does not infer it from state='pending').
+_OPEN = "state <> 'delivered' AND state <> 'superseded'"
 
 
 class LedgerError(AppError):
@@ -215,13 +248,18 @@ class Ledger:
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    for statement in _split_sql(MIGRATIONS[target - 1]):
-                        self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version={target}")
+                    # another connection (the window's, the engine's) may have taken this step since we looked
+                    if self.schema_version() < target:
+                        for statement in _split_sql(MIGRATIONS[target - 1]):
+                            self._db.execute(statement)
+                        self._db.execute(f"PRAGMA user_version={target}")
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
+            if version < SCHEMA_VERSION:
+                # a migration may write a whole table into the WAL (4 does): give the space back now, not at exit
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _synchronous(self, mode: str) -> None:
         """FULL fsyncs the WAL at each commit (needed before a POST: `in_flight` must survive a power cut);
@@ -336,7 +374,7 @@ class Ledger:
             bodies, ids, attempts, rowids = db.execute(
                 "SELECT group_concat(body, char(30)), json_group_array(order_id), json_group_array(attempts + 1), "
                 "json_group_array(rowid) FROM (SELECT rowid, order_id, body, attempts FROM orders "
-                "WHERE state='pending' AND next_attempt_at<=? ORDER BY next_attempt_at, rowid LIMIT ?)",
+                f"WHERE {_OPEN} AND state='pending' AND next_attempt_at<=? ORDER BY next_attempt_at, rowid LIMIT ?)",
                 (now, limit)).fetchone()
             if bodies is None:
                 return []
@@ -359,8 +397,8 @@ class Ledger:
     def unsettled(self) -> list[tuple[str, str, int]]:
         """Orders found in_flight: their POST may have arrived. (order_id, body, attempts)."""
         with self._lock:
-            return self._db.execute("SELECT order_id, body, attempts FROM orders WHERE state='in_flight' "
-                                    "ORDER BY next_attempt_at, rowid").fetchall()
+            return self._db.execute(f"SELECT order_id, body, attempts FROM orders WHERE {_OPEN} "
+                                    "AND state='in_flight' ORDER BY next_attempt_at, rowid").fetchall()
 
     def record_outcomes(self, outcomes: Sequence[Outcome], now: float | None = None) -> None:
         """Records what became of claimed/unsettled orders, in one transaction."""
@@ -392,7 +430,8 @@ class Ledger:
     def next_due(self) -> float | None:
         """When the earliest pending order may be sent (None: nothing pending)."""
         with self._lock:
-            row = self._db.execute("SELECT min(next_attempt_at) FROM orders WHERE state='pending'").fetchone()
+            row = self._db.execute(f"SELECT min(next_attempt_at) FROM orders WHERE {_OPEN} "
+                                   "AND state='pending'").fetchone()
         return row[0]
 
     def order_state(self, order_id: str) -> dict | None:
@@ -405,20 +444,26 @@ class Ledger:
     # --- what the staff sees ---------------------------------------------------------------------------------
     def counts(self) -> Counts:
         with self._lock:
-            by_state = dict(self._db.execute("SELECT state, count(*) FROM orders GROUP BY state").fetchall())
-            rows = self._db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
-            changed = self._db.execute("SELECT count(*) FROM orders WHERE changed_hash IS NOT NULL").fetchone()[0]
-        return Counts(delivered=by_state.get(DELIVERED, 0) + by_state.get(SUPERSEDED, 0),
-                      pending=by_state.get(PENDING, 0), in_flight=by_state.get(IN_FLIGHT, 0),
-                      rejected=by_state.get(QUARANTINED, 0), quarantined_rows=rows, changed=changed)
+            # one read transaction: the open orders and the total are counted in the same state of the file
+            self._db.execute("BEGIN")
+            try:
+                open_ = dict(self._db.execute(f"SELECT state, count(*) FROM orders WHERE {_OPEN} GROUP BY state"))
+                total = self._db.execute("SELECT count(*) FROM orders").fetchone()[0]
+                rows = self._db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+                changed = self._db.execute("SELECT count(*) FROM orders WHERE changed_hash IS NOT NULL").fetchone()[0]
+            finally:
+                self._db.execute("COMMIT")
+        return Counts(delivered=total - sum(open_.values()),   # delivered and superseded
+                      pending=open_.get(PENDING, 0), in_flight=open_.get(IN_FLIGHT, 0),
+                      rejected=open_.get(QUARANTINED, 0), quarantined_rows=rows, changed=changed)
 
     def quarantine(self, limit: int = 1000) -> list[QuarantineEntry]:
         """Source rows that could not be mapped, then orders Rulrr refused, with their reasons."""
         with self._lock:
             rows = self._db.execute("SELECT source_where, reason, order_id FROM quarantine ORDER BY id LIMIT ?",
                                     (limit,)).fetchall()
-            refused = self._db.execute("SELECT source_where, last_error, order_id FROM orders "
-                                       "WHERE state='quarantined' ORDER BY rowid LIMIT ?", (limit,)).fetchall()
+            refused = self._db.execute(f"SELECT source_where, last_error, order_id FROM orders WHERE {_OPEN} "
+                                       "AND state='quarantined' ORDER BY rowid LIMIT ?", (limit,)).fetchall()
         return ([QuarantineEntry(w, r, o, False) for w, r, o in rows]
                 + [QuarantineEntry(w, r or "", o, True) for w, r, o in refused])[:limit]
 

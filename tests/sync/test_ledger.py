@@ -35,7 +35,7 @@ def test_a_new_ledger_has_the_latest_schema_in_wal_mode(tmp_path):
     path = tmp_path / "l.sqlite3"
     Ledger(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -50,7 +50,7 @@ def test_a_version_1_ledger_is_migrated_with_its_data(tmp_path):
     db.commit()
     db.close()
     with Ledger(path) as led:
-        assert led.schema_version() == 3
+        assert led.schema_version() == 4
         assert led.counts().delivered == 1 and led.counts().pending == 1
         assert led.source_cursor() == ({"offset": 42}, "fp")
         assert led.delivered_on(date.today()) == 1          # the history was rebuilt from delivered_at
@@ -58,6 +58,90 @@ def test_a_version_1_ledger_is_migrated_with_its_data(tmp_path):
     plan = sqlite3.connect(path).execute("EXPLAIN QUERY PLAN SELECT count(*) FROM orders "
                                          "WHERE changed_hash IS NOT NULL").fetchall()
     assert "orders_changed" in str(plan)                       # and the index of migration 3
+
+
+def _plans_of_queries(led: Ledger, calls) -> dict[str, str]:
+    """The query plan of each SELECT on orders that `calls` makes, by SQL text."""
+    seen: list[str] = []
+    led._db.set_trace_callback(seen.append)
+    try:
+        calls()
+    finally:
+        led._db.set_trace_callback(None)
+    return {sql: " | ".join(r[3] for r in led._db.execute("EXPLAIN QUERY PLAN " + sql))
+            for sql in seen if sql.startswith("SELECT") and "FROM orders" in sql}
+
+
+def test_a_version_3_ledger_keeps_every_order_and_its_place_in_version_4(tmp_path):
+    path = tmp_path / "l.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(";".join(ledger_module.MIGRATIONS[:3]) + ";PRAGMA user_version=3;")
+    rows = [  # rowid, order_id, state, attempts, next_attempt_at, delivered_at, changed_hash, last_error
+        (3, "P-late", "pending", 1, 50.0, None, None, "HTTP 503"),
+        (7, "P-b", "pending", 0, 0.0, None, None, None),
+        (9, "F1", "in_flight", 2, 10.0, None, None, "no answer"),
+        (12, "P-a", "pending", 0, 0.0, None, None, None),   # a later rowid than P-b: claimed after it
+        (20, "D1", "delivered", 1, 0.0, 5.0, None, None),
+        (21, "S1", "superseded", 1, 0.0, 6.0, "h2", None),
+        (30, "Q1", "quarantined", 1, 0.0, None, None, "currency: unknown code"),
+    ]
+    db.executemany("INSERT INTO orders (rowid, order_id, hash, state, body, attempts, next_attempt_at, delivered_at, "
+                   "changed_hash, last_error, source_where, created_at) VALUES (?, ?, 'h', ?, ?, ?, ?, ?, ?, ?, "
+                   "'pos.csv:' || ?, 0)",
+                   [(r[0], r[1], r[2], json.dumps({"orderId": r[1]}), *r[3:], r[0]) for r in rows])
+    db.commit()
+    before = {r[0]: r for r in db.execute("SELECT order_id, rowid, * FROM orders")}
+    db.close()
+    with Ledger(path) as led:
+        assert led.schema_version() == 4
+        after = {r[0]: r for r in led._db.execute("SELECT order_id, rowid, * FROM orders")}
+        assert after == before                                   # every column and every rowid
+        counts = led.counts()
+        assert (counts.delivered, counts.pending, counts.in_flight, counts.rejected, counts.changed) == (2, 3, 1, 1, 1)
+        assert [u[0] for u in led.unsettled()] == ["F1"]
+        assert [(e.order_id, e.reason) for e in led.quarantine() if e.by_rulrr] == [("Q1", "currency: unknown code")]
+        assert led.next_due() == 0.0
+        assert [(c.order_id, c.attempts) for c in led.claim(10, now=100.0)] == [("P-b", 1), ("P-a", 1), ("P-late", 2)]
+        led.record_batch([order("N1")], [], [], {})             # new rows come after the copied ones
+        assert led.order_state("N1")["state"] == "pending" and led._db.execute(
+            "SELECT rowid FROM orders WHERE order_id='N1'").fetchone()[0] == 31
+        with pytest.raises(sqlite3.IntegrityError):              # the state is still checked
+            led._db.execute("UPDATE orders SET state='sent' WHERE order_id='D1'")
+
+
+def test_a_migration_another_connection_has_just_made_is_not_made_again(tmp_path, monkeypatch):
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path) as led:
+        led.record_batch([order("A1")], [], [], {})
+    root = sqlite3.connect(path).execute("SELECT rootpage FROM sqlite_master WHERE name='orders'").fetchone()
+    answers = iter([3])   # this connection looked before the other one migrated
+    real = Ledger.schema_version
+    monkeypatch.setattr(Ledger, "schema_version", lambda self: next(answers, None) or real(self))
+    with Ledger(path) as led:
+        assert led.schema_version() == 4 and led.counts().pending == 1
+    assert sqlite3.connect(path).execute("SELECT rootpage FROM sqlite_master WHERE name='orders'").fetchone() == root
+
+
+def test_queries_by_state_read_the_index_of_open_orders_never_the_whole_table(ledger):
+    ledger.record_batch([order(f"A{i}") for i in range(4)], [], [], {})
+
+    def calls():
+        ledger.claim(2)
+        ledger.record_outcomes([Outcome("A0", "delivered"), Outcome("A1", "quarantined", "refused")])
+        ledger.next_due()
+        ledger.unsettled()
+        ledger.counts()
+        ledger.quarantine()
+
+    plans = _plans_of_queries(ledger, calls)
+    assert len(plans) == 7
+    for sql, plan in plans.items():
+        assert "SCAN orders |" not in plan + " |", (sql, plan)     # no full table scan
+        if "state=" in sql or "GROUP BY state" in sql:
+            assert "INDEX orders_open" in plan, (sql, plan)
+    # delivered orders are not in that index: the total comes from count(*) on the primary key
+    assert ledger._db.execute("SELECT count(*) FROM orders INDEXED BY orders_open "
+                              "WHERE state <> 'delivered' AND state <> 'superseded'").fetchone()[0] == 3
 
 
 def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
@@ -158,6 +242,22 @@ def test_outcomes_only_touch_orders_in_flight(ledger):
     ledger.record_outcomes([Outcome("A1", "pending", "late duplicate report")])
     assert ledger.order_state("A1")["state"] == "delivered"
     assert ledger.delivered_on() == 1
+
+
+def test_counts_are_taken_from_one_state_of_the_file(ledger, tmp_path):
+    ledger.record_batch([order("A1"), order("A2")], [], [], {})
+    writer = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
+
+    def another_process_records(sql):   # runs as each statement of counts() starts
+        if sql == "SELECT count(*) FROM orders":
+            writer.execute("INSERT INTO orders (order_id, hash, state, body, created_at) "
+                           "VALUES ('B1', 'h', 'pending', '{}', 0)")
+
+    ledger._db.set_trace_callback(another_process_records)
+    counts = ledger.counts()
+    ledger._db.set_trace_callback(None)
+    assert (counts.delivered, counts.pending) == (0, 2)     # B1 came after: not counted as anything yet
+    assert (ledger.counts().delivered, ledger.counts().pending) == (0, 3)
 
 
 def test_quarantine_rejections_and_source_reset(ledger):
