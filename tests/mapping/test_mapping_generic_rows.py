@@ -11,8 +11,10 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from mapping_helpers import POS
 from rulrr_desktop.core.mapping import engine
 from rulrr_desktop.core.mapping.context import MappingContext
 from rulrr_desktop.core.mapping.engine import map_records, map_rows
@@ -112,6 +114,12 @@ def test_generated_exports_map_the_same_both_ways(header, data, odd, currency, b
         path = Path(tmp) / "orders.csv"
         _write(path, header, data, odd)
         _compare(path, currency, batch_size, pick)
+
+
+@pytest.mark.parametrize("pick", [True, False], ids=["pick-asked", "no-pick"])
+@pytest.mark.parametrize("batch_size", [1, 5000])
+def test_the_generic_fixture_maps_the_same_both_ways(pick, batch_size):
+    assert _compare(POS / "generic" / "orders.csv", "USD", batch_size, pick) > 0
 
 
 def _plain_export(path: Path, header: list[str], n: int) -> None:
