@@ -530,6 +530,9 @@ class SyncEngine:
                                            timeout=opts.request_timeout_s) as poster:
                 senders.extend(loop.create_task(sender()) for _ in range(window.maximum))
                 try:
+                    # a profile that is not connected (or whose token cannot be renewed) ends the pass here, even
+                    # with nothing to send: CONTRACT.md's exit 6, "Reconnect to Rulrr"
+                    self._access_token()
                     while True:
                         if broken is not None:
                             raise broken

@@ -175,6 +175,21 @@ def test_a_refused_refresh_stops_with_reconnect_and_loses_nothing(make_engine, r
     assert report.exit_code == 0 and report.counts.delivered == 30 and len(rulrr.stored) == 30
 
 
+class DisconnectedTokens(FakeTokens):
+    """A profile whose tokens were deleted (`disconnect`): the token manager refuses at once."""
+
+    def access_token(self) -> str:
+        raise NotAuthorised("this profile is not connected to a Rulrr store", title="Not connected to Rulrr")
+
+
+def test_a_disconnected_profile_stops_with_reconnect_even_with_nothing_to_send(make_engine, rulrr):
+    orders = [make_order(i) for i in range(5)]
+    assert make_engine(FakePipeline(orders)).run_once().exit_code == 0            # all delivered
+    report = make_engine(FakePipeline(orders), tokens=DisconnectedTokens()).run_once()
+    assert isinstance(report.error, NotAuthorised) and report.exit_code == 6
+    assert report.error.title == "Not connected to Rulrr" and len(rulrr.posts) == 5
+
+
 def test_a_refreshed_token_refused_again_stops(make_engine, rulrr):
     rulrr.valid_tokens = set()
     tokens = FakeTokens()
