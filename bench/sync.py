@@ -6,14 +6,15 @@ One run against `rulrr-desktop sandbox` (a subprocess, state in SQLite) measures
   (`cpu_ms_per_order`, user + sys of that process, the lowest of its runs) and its peak RSS (`peak_rss_mb`, the
   highest);
 - `bare_client_orders_per_s`: the same number of POST /v1/orders from a bare aiohttp loop at the same
-  concurrency (no ledger, no mapping), the ceiling of what our own code may cost. Both are timed the same way, as
-  the wall time of the whole process (start, imports, work, exit): a bare client too starts an interpreter and
-  imports aiohttp, which is not our code's cost. The two alternate, bare client first, `--repeat` times each (2 by
-  default; each `sync --once` on a fresh profile of its own), and each side's best run is its figure: on a noisy
-  2-core machine the best run is the one least disturbed, and alternating keeps the sandbox's growing database
-  from favouring either side. Every run is listed in `runs`. `bare_client_loop_orders_per_s` /
-  `vs_bare_client_loop` time only the bare client's sending loop (its start-up left out, ours not): the stricter,
-  lopsided comparison;
+  concurrency (no ledger, no mapping), the ceiling of what our own code may cost. It sends the bodies the engine
+  would send for an export like ours (mapped beforehand, other order ids), so that the sandbox does the same work
+  for both sides. Both are timed the same way, as the wall time of the whole process (start, imports, work,
+  exit): a bare client too starts an interpreter and imports aiohttp, which is not our code's cost. The two
+  alternate, bare client first, `--repeat` times each (3 by default; each `sync --once` on a fresh profile of its
+  own), and each side's best run is its figure: on a noisy 2-core machine the best run is the one least
+  disturbed, and alternating keeps the sandbox's growing database from favouring either side. Every run is
+  listed in `runs`. `bare_client_loop_orders_per_s` / `vs_bare_client_loop` time only the bare client's sending
+  loop (its start-up left out, ours not): the stricter, lopsided comparison;
 - with 50 ms injected latency and concurrency 16: the engine's sending rate (`latency_orders_per_s`), the bound
   16 / 0.05 s (`vs_bound`), the bare client under the same latency (`vs_bare_latency`: what this machine allows
   at that moment), and a naive baseline of sequential POSTs on one connection (`naive_orders_per_s`,
@@ -37,13 +38,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
+PROFILE_SETTINGS = {"store": {"storeName": "Bench Bakery", "storeAddress": "1 Bench Street", "storeCountryCode": "US",
+                              "storeCurrency": "USD", "timezone": "America/New_York"}}
 COLUMNS = "orderId,orderDate,orderTotal,currency,type,customerId,firstName,lastName,email,phoneNumber"
 
 BARE_CLIENT = r"""
 import asyncio, json, sys, time, aiohttp
-url, token, prefix, n, conc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-bodies = [json.dumps({"orderId": f"{prefix}-{i}", "orderDate": "2026-05-01T08:00:00.000Z", "orderTotal": "1250",
-                      "currency": "USD", "type": "sale"}) for i in range(n)]
+url, token, bodies_file, conc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with open(bodies_file, "rb") as f:
+    bodies = f.read().splitlines()
 async def main():
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc)) as session:
         it = iter(bodies)
@@ -144,10 +147,9 @@ class Bench:
         write_export(export, orders, name.upper())
         paths = AppPaths.resolve(home, "default").ensure()
         settings = Settings.from_dict({
+            **PROFILE_SETTINGS,
             "rulrr": {"api_url": self.url, "connect_url": f"{self.url}/connect", "client_id": "demo-pos"},
             "source": {"kind": "csv", "path": str(export), "preset": "generic-csv"},
-            "store": {"storeName": "Bench Bakery", "storeAddress": "1 Bench Street", "storeCountryCode": "US",
-                      "storeCurrency": "USD", "timezone": "America/New_York"},
             "sync": {"concurrency": concurrency}})
         save_settings(paths, settings)
         connect_on_sandbox(paths, settings, self.url)
@@ -158,13 +160,29 @@ class Bench:
         return TokenStore("default").load().access_token
 
     def bare(self, prefix: str, n: int, concurrency: int) -> tuple[float, float]:
-        """(orders/s over the whole process, orders/s over its sending loop alone)."""
-        cmd = [sys.executable, "-c", BARE_CLIENT, self.url, self.token(), prefix, str(n), str(concurrency)]
+        """(orders/s over the whole process, orders/s over its sending loop alone). It sends the very bodies the
+        engine would send for an export like ours (same fields, customers, sizes; ids NAME-000000…), mapped
+        here beforehand: the sandbox then does the same work for both sides, and only the client differs."""
+        bodies = self.work / f"{prefix}.jsonl"
+        bodies.write_bytes(b"\n".join(o.encode() for o in self.order_bodies(prefix, n)) + b"\n")
+        cmd = [sys.executable, "-c", BARE_CLIENT, self.url, self.token(), str(bodies), str(concurrency)]
         result, wall, cpu, rss = run_measured(cmd, self.env)
         if result.returncode != 0:
             raise SystemExit(f"the bare client failed: {result.stderr[-2000:]}")
         seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
         return n / wall, n / seconds
+
+    def order_bodies(self, prefix: str, n: int) -> list[str]:
+        """The JSON bodies of POST /v1/orders for an export of `n` orders with ids PREFIX-000000…, as the ledger
+        records them (mapped with the same preset and store settings as the profiles)."""
+        from rulrr_desktop.core.config import Settings
+        from rulrr_desktop.core.ledger import canonical_body
+        from rulrr_desktop.core.pipeline import Pipeline
+        export = self.work / f"{prefix}.csv"
+        write_export(export, n, prefix)
+        settings = Settings.from_dict({**PROFILE_SETTINGS, "source": {"kind": "csv", "path": str(export),
+                                                                      "preset": "generic-csv"}})
+        return [canonical_body(o) for batch in Pipeline(settings).batches(None) for o in batch.orders]
 
     def sync_once(self, paths, n: int) -> dict:
         env = {**self.env, "RULRR_DESKTOP_HOME": str(paths.config_dir.parent.parent)}
@@ -212,7 +230,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3,000 orders instead of 20,000 (under a minute)")
     parser.add_argument("--smoke", action="store_true", help="a few hundred orders: checks the bench still works")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each side (bare client, sync --once)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (bare client, sync --once)")
     args = parser.parse_args()
     n, n_latency, n_naive = (300, 160, 10) if args.smoke else (3000, 1200, 60) if args.quick else (20000, 4000, 150)
     repeat = max(1, args.repeat)

@@ -188,6 +188,12 @@ def _now() -> float:
     return time.time()
 
 
+def canonical_body(order: Any) -> str:
+    """The JSON body of an order's POST as the ledger records it: both what is hashed (to tell a changed order from
+    a re-read one) and what is sent. Sorted keys, compact: key order means nothing to Rulrr."""
+    return _CANONICAL(order.to_api())
+
+
 def hash_customers(rows: Iterable[Sequence[str]]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for row in rows:
@@ -301,8 +307,7 @@ class Ledger:
         now = _now()
         prepared = []
         for order in orders:
-            # the canonical JSON is both what is hashed and what is sent (key order means nothing to Rulrr)
-            raw = _CANONICAL(order.to_api())
+            raw = canonical_body(order)
             prepared.append((order.order_id, hashlib.blake2b(raw.encode(), digest_size=16).hexdigest(), raw,
                              getattr(order, "where", "")))
         new = updated = changed = unchanged = 0
