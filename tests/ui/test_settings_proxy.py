@@ -11,25 +11,12 @@ from PySide6.QtWidgets import QLineEdit
 from rulrr_desktop.core.network import connection_proxy
 from rulrr_desktop.core.secrets import ProxyPasswords
 from rulrr_desktop.ui.backend import CoreBackend
-from rulrr_desktop.ui.settings_dialog import SettingsDialog
-
-STORE = {"storeName": "Bridge Street Bakery", "storeAddress": "120 Bridge Street", "storeCountryCode": "US",
-         "storeCurrency": "USD"}
-
-
-def open_dialog(qtbot, backend) -> SettingsDialog:
-    """The Settings dialog over `backend`'s settings, shown, with a valid store."""
-    settings = backend.settings()
-    settings.store.update(STORE)
-    dialog = SettingsDialog(backend, settings)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
+from ui_support import open_settings_dialog
 
 
 @pytest.fixture
 def dialog(qtbot, fake_backend):
-    return open_dialog(qtbot, fake_backend)
+    return open_settings_dialog(qtbot, fake_backend)
 
 
 def save_and_wait(qtbot, dialog) -> None:
@@ -100,26 +87,26 @@ def test_the_proxy_password_lives_in_the_keyring_and_never_in_config_toml(reques
                                     encoding="utf-8")
     backend = CoreBackend(app_home)
 
-    dialog = open_dialog(qtbot, backend)          # a hand-written password: not shown, moved on Save
+    dialog = open_settings_dialog(qtbot, backend)          # a hand-written password: not shown, moved on Save
     assert dialog.proxy.text() == ADDRESS and dialog.proxy_password.text() == ""
     save(qtbot, dialog)
     assert IN_FILE not in app_home.config_file.read_text(encoding="utf-8")
     assert backend.settings().network.proxy == ADDRESS
     assert connection_proxy(ADDRESS) == f"http://bakery:{IN_FILE}@proxy.local:3128"
 
-    dialog = open_dialog(qtbot, backend)          # a new password typed in its field
+    dialog = open_settings_dialog(qtbot, backend)          # a new password typed in its field
     dialog.proxy_password.setText(TYPED)
     save(qtbot, dialog)
     assert TYPED not in app_home.config_file.read_text(encoding="utf-8")
     assert connection_proxy(backend.settings().network.proxy) == f"http://bakery:{TYPED}@proxy.local:3128"
 
-    dialog = open_dialog(qtbot, backend)          # typed inside the address: split the same way
+    dialog = open_settings_dialog(qtbot, backend)          # typed inside the address: split the same way
     dialog.proxy.setText(f"http://bakery:{IN_FILE}@proxy.local:3128")
     save(qtbot, dialog)
     assert IN_FILE not in app_home.config_file.read_text(encoding="utf-8")
     assert ProxyPasswords().get(ADDRESS) == IN_FILE
 
-    dialog = open_dialog(qtbot, backend)          # forgotten
+    dialog = open_settings_dialog(qtbot, backend)          # forgotten
     dialog.forget_password.setChecked(True)
     save(qtbot, dialog)
     assert ProxyPasswords().get(ADDRESS) is None and connection_proxy(ADDRESS) == ADDRESS
@@ -140,7 +127,7 @@ def test_when_the_keyring_refuses_the_password_is_held_in_memory_and_the_dialog_
         raise keyring.errors.KeyringLocked("the collection is locked")
     memory_keyring.set_password = refuse
     backend = CoreBackend(app_home)
-    dialog = open_dialog(qtbot, backend)
+    dialog = open_settings_dialog(qtbot, backend)
     dialog.proxy.setText(ADDRESS)
     dialog.proxy_password.setText(TYPED)
     try:

@@ -11,23 +11,16 @@ import keyring.errors
 import pytest
 
 from rulrr_desktop.core.secrets import ProxyPasswords
+from ui_support import open_settings_dialog
 
 ADDRESS = "http://bakery@proxy.local:3128"
 TYPED = "typed-pw-7719"
-STORE = {"storeName": "Bridge Street Bakery", "storeAddress": "120 Bridge Street", "storeCountryCode": "US",
-         "storeCurrency": "USD"}
 RELEASE_BOUND_S = 20.0      # a bound so that a regression fails instead of hanging; the tests release sooner
 
 
 @pytest.fixture
 def dialog(qtbot, fake_backend):
-    from rulrr_desktop.ui.settings_dialog import SettingsDialog
-    settings = fake_backend.settings()
-    settings.store.update(STORE)
-    dialog = SettingsDialog(fake_backend, settings)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    yield dialog
+    yield open_settings_dialog(qtbot, fake_backend)
     ProxyPasswords().delete(ADDRESS)        # nothing held in memory leaks into the next test
 
 
@@ -101,9 +94,7 @@ def test_a_keyring_that_raises_is_told_in_plain_words_and_the_password_shows_now
 
 def test_a_keyring_that_cannot_be_read_saves_nothing_and_says_what_to_do(qtbot, fake_backend, memory_keyring,
                                                                          caplog, grab):
-    from rulrr_desktop.ui.settings_dialog import SettingsDialog
     settings = fake_backend.settings()
-    settings.store.update(STORE)
     settings.network.proxy = ADDRESS
     fake_backend.save(settings)
     fake_backend.saved.clear()
@@ -112,9 +103,7 @@ def test_a_keyring_that_cannot_be_read_saves_nothing_and_says_what_to_do(qtbot, 
         raise keyring.errors.KeyringLocked("the collection is locked")
     memory_keyring.get_password = locked
     caplog.set_level(logging.DEBUG)
-    dialog = SettingsDialog(fake_backend, fake_backend.settings())
-    qtbot.addWidget(dialog)
-    dialog.show()
+    dialog = open_settings_dialog(qtbot, fake_backend)
     dialog.forget_password.setChecked(True)       # forgetting reads, then deletes, the saved password
 
     dialog.save()

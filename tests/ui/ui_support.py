@@ -74,3 +74,16 @@ def write_generic_export(path: Path, count: int, *, start: int = 0, bad: int = 0
     return ids
 
 
+SETTINGS_STORE = {"storeName": "Bridge Street Bakery", "storeAddress": "120 Bridge Street", "storeCountryCode": "US",
+                  "storeCurrency": "USD"}
+
+
+def open_settings_dialog(qtbot, backend):
+    """The Settings dialog over `backend`'s settings, shown, with a valid store."""
+    from rulrr_desktop.ui.settings_dialog import SettingsDialog
+    settings = backend.settings()
+    settings.store.update(SETTINGS_STORE)
+    dialog = SettingsDialog(backend, settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
