@@ -176,13 +176,12 @@ class Bench:
         """The JSON bodies of POST /v1/orders for an export of `n` orders with ids PREFIX-000000…, as the ledger
         records them (mapped with the same preset and store settings as the profiles)."""
         from rulrr_desktop.core.config import Settings
-        from rulrr_desktop.core.ledger import canonical_body
         from rulrr_desktop.core.pipeline import Pipeline
         export = self.work / f"{prefix}.csv"
         write_export(export, n, prefix)
         settings = Settings.from_dict({**PROFILE_SETTINGS, "source": {"kind": "csv", "path": str(export),
                                                                       "preset": "generic-csv"}})
-        return [canonical_body(o) for batch in Pipeline(settings).batches(None) for o in batch.orders]
+        return [o.canonical_json() for batch in Pipeline(settings).batches(None) for o in batch.orders]
 
     def sync_once(self, paths, n: int) -> dict:
         env = {**self.env, "RULRR_DESKTOP_HOME": str(paths.config_dir.parent.parent)}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rulrr_desktop.core.errors import AppError
+from rulrr_desktop.core.model import body_hash
 
 # Order states. `superseded`: delivered, and the POS later changed the order; the change is noted in
 # `changed_hash` but not sent (Rulrr has no update endpoint). It counts as delivered.
@@ -30,9 +31,8 @@ PENDING, IN_FLIGHT, DELIVERED, QUARANTINED, SUPERSEDED = (
     "pending", "in_flight", "delivered", "quarantined", "superseded")
 STATES = (PENDING, IN_FLIGHT, DELIVERED, QUARANTINED, SUPERSEDED)
 
-# One encoder for the per-order JSON (json.dumps with options builds a new encoder at every call).
+# One encoder for the customer rows (json.dumps with options builds a new encoder at every call).
 _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 # One entry per schema version: MIGRATIONS[i] takes a database from user_version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -188,12 +188,6 @@ def _now() -> float:
     return time.time()
 
 
-def canonical_body(order: Any) -> str:
-    """The JSON body of an order's POST as the ledger records it: both what is hashed (to tell a changed order from
-    a re-read one) and what is sent. Sorted keys, compact: key order means nothing to Rulrr."""
-    return _CANONICAL(order.to_api())
-
-
 def hash_customers(rows: Iterable[Sequence[str]]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for row in rows:
@@ -307,9 +301,8 @@ class Ledger:
         now = _now()
         prepared = []
         for order in orders:
-            raw = canonical_body(order)
-            prepared.append((order.order_id, hashlib.blake2b(raw.encode(), digest_size=16).hexdigest(), raw,
-                             getattr(order, "where", "")))
+            raw = order.canonical_json()       # what is hashed is what is sent
+            prepared.append((order.order_id, body_hash(raw), raw, getattr(order, "where", "")))
         new = updated = changed = unchanged = 0
         q_count = 0
         with self._tx():

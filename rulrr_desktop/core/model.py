@@ -16,6 +16,8 @@ from typing import Any
 
 
 _UTC = timezone.utc
+# one encoder for the per-order body (json.dumps with options builds a new encoder at every call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def iso_utc(moment: datetime) -> str:
@@ -143,10 +145,19 @@ class Order:
             body["items"] = [item.to_api() for item in self.items]
         return body
 
+    def canonical_json(self) -> str:
+        """The body of POST /v1/orders as the ledger records, hashes and sends it: sorted keys, compact (key order
+        means nothing to Rulrr)."""
+        return _CANONICAL(self.to_api())
+
     def content_hash(self) -> str:
         """A stable hash of what would be sent, so the ledger can tell a changed order from a re-read one."""
-        raw = json.dumps(self.to_api(), sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.blake2b(raw, digest_size=16).hexdigest()
+        return body_hash(self.canonical_json())
+
+
+def body_hash(body: str) -> str:
+    """The content hash of an order body (its canonical JSON text, `Order.canonical_json`)."""
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__ (a lookup per field), which made

@@ -7,7 +7,6 @@ same orders (`to_api()`, its canonical JSON text, `where`), customers, quarantin
 from __future__ import annotations
 
 import csv
-import json
 import tempfile
 from pathlib import Path
 
@@ -21,8 +20,6 @@ from rulrr_desktop.core.mapping.engine import map_records, map_rows
 from rulrr_desktop.core.mapping.generic import CSV_PICK, GENERIC_CSV
 from rulrr_desktop.core.mapping.times import resolve_zone
 from rulrr_desktop.core.sources.csv_source import CsvSource
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 # per column: (ordinary values, odd ones); a value is drawn from the ordinary ones three times in four
 VALUES = {
@@ -97,7 +94,7 @@ def _compare(path: Path, currency: str, batch_size: int, pick: bool) -> int:
             continue
         fast = map_rows(batch.rows, GENERIC_CSV, fast_ctx)
         slow = map_records(batch.records, GENERIC_CSV, slow_ctx)
-        assert [_CANONICAL(o.to_api()) for o in fast.orders] == [_CANONICAL(o.to_api()) for o in slow.orders]
+        assert [o.canonical_json() for o in fast.orders] == [o.canonical_json() for o in slow.orders]
         assert fast.orders == slow.orders                      # where, items and the times' zones too
         assert fast.customers == slow.customers
         assert fast.quarantined == slow.quarantined
